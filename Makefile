@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make serve` and `make test`. Both install first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8080
+HOST ?= 127.0.0.1
+ARGS ?=
+
+.PHONY: install serve test lint format validate bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+serve: install
+	$(VENV)/bin/mocksrv serve --host $(HOST) --port $(PORT) $(ARGS)
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check mocksrv tests
+	$(VENV)/bin/ruff format --check mocksrv tests
+
+format: install
+	$(VENV)/bin/ruff format mocksrv tests
+	$(VENV)/bin/ruff check --fix mocksrv tests
+
+validate: install
+	$(VENV)/bin/mocksrv validate fixtures
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,73 @@
+"""create_app(config): services, the route table built from the dialect table, the control API."""
+
+from __future__ import annotations
+
+import functools
+
+from aiohttp import web
+
+from . import loader
+from .admin import control_app
+from .config import ServerConfig
+from .dialects import all_dialects
+from .dialects.base import Dialect, RouteSpec
+from .handler import handle
+from .middleware import DIALECT_BY_PREFIX, journal_middleware
+from .resources import FIXTURES_DIR
+from .scenarios import ScenarioBook
+from .schemas import SchemaRegistry
+from .services import SERVICES, Services
+from .state import MemoryStore, StateStore
+from .store import FixtureStore
+
+
+def build_services(config: ServerConfig, state: StateStore | None = None) -> Services:
+    """Load and validate everything up front; raises ConfigError and never half-loads."""
+    schemas = SchemaRegistry()
+    schemas.compile_all()
+    bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
+    custom = loader.load(list(config.fixture_dirs), schemas)
+    state = state or MemoryStore(config.journal_limit)
+    scenarios = ScenarioBook(
+        state,
+        bundled.scenarios + custom.scenarios,
+        {**bundled.keys, **custom.keys},
+        config.scenario,
+        config.seed,
+        config.max_delay_ms,
+    )
+    if config.scenario and config.scenario not in scenarios.files:
+        from .errors import ConfigError
+
+        raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
+    fixtures = FixtureStore(state, custom.fixtures, bundled.fixtures)
+    return Services(config, schemas, state, fixtures, scenarios)
+
+
+def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
+    """(full path, dialect, route) for every endpoint; the root dialect is mounted twice."""
+    table = [(d.prefix + r.path, d, r) for d in dialects for r in d.routes]
+    table += [(r.path, d, r) for d in dialects if d.name == root for r in d.routes]
+    return table
+
+
+def create_app(config: ServerConfig, services: Services | None = None) -> web.Application:
+    services = services or build_services(config)
+    app = web.Application(middlewares=[journal_middleware], client_max_size=config.max_body_bytes)
+    app[SERVICES] = services
+    dialects = all_dialects()
+    for path, dialect, route in route_table(dialects, config.root_dialect):
+        app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
+    prefixes: dict[str, Dialect] = {}
+    for dialect in dialects:
+        prefixes.setdefault(dialect.prefix, dialect)
+    if config.root_dialect:
+        prefixes.setdefault("", next(d for d in dialects if d.name == config.root_dialect))
+    app[DIALECT_BY_PREFIX] = sorted(prefixes.items(), key=lambda item: -len(item[0]))
+    app.add_subapp("/_mock", control_app())
+    app.on_cleanup.append(_close_state)
+    return app
+
+
+async def _close_state(app: web.Application) -> None:
+    await app[SERVICES].state.close()

@@ -1,0 +1,34 @@
+"""Server configuration: every default lives here; flags and environment fill it in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MODELS = (
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "o3-mini",
+    "claude-sonnet-4-5",
+    "gemini-2.5-flash",
+)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    fixture_dirs: tuple[Path, ...] = ()
+    bundled_fixtures: bool = True
+    root_dialect: str | None = None  # also serve this dialect's native paths at "/"
+    scenario: str | None = None  # server-wide scenario
+    seed: int = 0
+    strict: bool = False
+    api_keys: frozenset[str] | None = None  # None: any non-empty key is valid
+    max_body_bytes: int = 8 * 1024 * 1024
+    journal_limit: int = 1000
+    journal_body_bytes: int = 64 * 1024
+    max_delay_ms: float = 600_000  # no scripted pause lasts longer than this
+    admin_token: str | None = None
+    models: tuple[str, ...] = field(default=DEFAULT_MODELS)

@@ -1,0 +1,125 @@
+"""The dialect contract: routes, auth scheme and pure parse/render functions, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import orjson
+
+from ..errors import MockError
+from ..model import JSON, Completion, ErrorKind, SSEEvent, Turn
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One endpoint, relative to the dialect's mount prefix; `operation` names the handler."""
+
+    method: str
+    path: str
+    operation: str = "generate"
+    stream: bool | None = None  # the route itself decides streaming (Gemini)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A request as the dialect sees it: already read, decoded and detached from aiohttp."""
+
+    method: str
+    path: str
+    match_info: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: Any
+    route: RouteSpec = field(default_factory=lambda: RouteSpec("POST", "/"))
+
+
+@dataclass(frozen=True)
+class ErrorResponse:
+    status: int
+    body: JSON
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuthScheme:
+    """Where a credential may come from; the first non-empty source wins.
+
+    `required_headers` must all be present (wuinai's key + token pair); `bearer`, `headers`
+    and `query` are alternatives for a single credential.
+    """
+
+    bearer: bool = False
+    headers: tuple[str, ...] = ()
+    query: str | None = None
+    required_headers: tuple[str, ...] = ()
+
+    def credential(self, incoming: Incoming) -> str | None:
+        if self.required_headers:
+            values = [incoming.headers.get(h, "").strip() for h in self.required_headers]
+            return values[0] if all(values) else None
+        for name in self.headers:
+            if value := incoming.headers.get(name, "").strip():
+                return value
+        if self.bearer:
+            scheme, _, token = incoming.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+        if self.query and (value := incoming.query.get(self.query, "").strip()):
+            return value
+        return None
+
+
+def dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+class Dialect:
+    """Base of every dialect. Subclasses set the ClassVars and implement the render methods."""
+
+    name: ClassVar[str]
+    prefix: ClassVar[str]  # mount point; routes below are the provider's native paths
+    base_path: ClassVar[str]  # what a user passes as the SDK base URL (relative to host)
+    routes: ClassVar[tuple[RouteSpec, ...]]
+    auth: ClassVar[AuthScheme]
+    schema_dir: ClassVar[str]
+    auth_hint: ClassVar[str] = ""
+    stream_content_type: ClassVar[str] = "text/event-stream; charset=utf-8"
+
+    # ---- request side -------------------------------------------------------------------
+    def normalize(self, body: JSON) -> JSON:
+        """Adjust a request body before schema validation (e.g. accept camelCase)."""
+        return body
+
+    def parse(self, incoming: Incoming) -> Turn:
+        raise NotImplementedError
+
+    # ---- response side ------------------------------------------------------------------
+    def render(self, completion: Completion, turn: Turn) -> JSON:
+        raise NotImplementedError
+
+    def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:
+        raise NotImplementedError
+
+    def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
+        raise NotImplementedError
+
+    def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
+        raise NotImplementedError
+
+    def keepalive(self) -> SSEEvent | None:
+        """What to send during a stall so proxies keep the stream open (None: nothing)."""
+        return None
+
+    def new_request_id(self, seed: str) -> str:
+        return f"req_{seed}"
+
+    def response_headers(self, request_id: str) -> dict[str, str]:
+        return {}
+
+    def encode_body(self, body: JSON) -> bytes:
+        return orjson.dumps(body)
+
+    def render_models(self, models: list[str], created: int) -> JSON:
+        raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")

@@ -1,0 +1,48 @@
+"""Seed 002: OPEAI, a new-api gateway: `reasoning_content` and new-api error types."""
+
+from __future__ import annotations
+
+from ..model import JSON, Completion, ErrorKind
+from .base import RouteSpec
+from .openai_chat import OPENAI_ERRORS, OpenAIChat
+
+NEW_API_ERRORS = {
+    **OPENAI_ERRORS,
+    ErrorKind.AUTH: (401, "new_api_error", "invalid_api_key"),
+    ErrorKind.QUOTA: (429, "new_api_error", "insufficient_user_quota"),
+    ErrorKind.RATE_LIMIT: (429, "rate_limit_error", "rate_limit_exceeded"),
+    ErrorKind.NOT_FOUND: (503, "new_api_error", "model_not_found"),
+    ErrorKind.SERVER_ERROR: (500, "new_api_error", "internal_error"),
+}
+
+
+class OpeaiChat(OpenAIChat):
+    name = "opeai"
+    prefix = "/opeai"
+    base_path = "/opeai/v1"
+    routes = (RouteSpec("POST", "/v1/chat/completions"),)
+    schema_dir = "opeai"
+    errors = NEW_API_ERRORS
+    success_headers = {}
+    service_tier = None
+    message_extras = {}
+    reasoning_field = "reasoning_content"
+
+    def usage_body(self, completion: Completion) -> JSON:
+        u = completion.usage
+        return {
+            "prompt_tokens": u.prompt_tokens,
+            "completion_tokens": u.completion_tokens,
+            "total_tokens": u.total_tokens,
+            "prompt_tokens_details": {
+                "cached_tokens": 0,
+                "text_tokens": u.prompt_tokens,
+                "audio_tokens": 0,
+                "image_tokens": 0,
+            },
+            "completion_tokens_details": {
+                "text_tokens": u.completion_tokens - u.reasoning_tokens,
+                "audio_tokens": 0,
+                "reasoning_tokens": u.reasoning_tokens,
+            },
+        }

@@ -1,0 +1,156 @@
+"""Compiled fixtures: match predicates, canonical replies, and the near-miss explanation."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Reply, ToolCall, Turn
+
+Predicate = Callable[[Turn], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    test: Predicate
+    expectation: str  # what the rule wanted, for near-miss messages
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of a fixture's `replies`: a canonical reply, or an error to answer with."""
+
+    reply: Reply | None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Fixture:
+    id: str
+    rules: tuple[Rule, ...]
+    steps: tuple[Step, ...]
+    latency: dict[str, Any] | None = None
+    stream: dict[str, Any] | None = None
+    raw: dict[str, Any] | None = None
+    source: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def failed_rules(self, turn: Turn) -> list[Rule]:
+        return [rule for rule in self.rules if not rule.test(turn)]
+
+    def matches(self, turn: Turn) -> bool:
+        return all(rule.test(turn) for rule in self.rules)
+
+    @property
+    def sequenced(self) -> bool:
+        return len(self.steps) > 1
+
+
+def _text_rule(name: str, spec: dict[str, str], pick: Callable[[Turn], str]) -> Rule:
+    if "contains" in spec:
+        needle = spec["contains"].lower()
+        return Rule(name, lambda t: needle in pick(t).lower(), f"contains {spec['contains']!r}")
+    if "equals" in spec:
+        return Rule(name, lambda t: pick(t).strip() == spec["equals"].strip(), f"equals {spec['equals']!r}")
+    pattern = re.compile(spec["regex"])
+    return Rule(name, lambda t: pattern.search(pick(t)) is not None, f"matches /{spec['regex']}/")
+
+
+def _system_text(turn: Turn) -> str:
+    return "\n".join(m.text for m in turn.messages if m.role in ("system", "developer"))
+
+
+def _ends_with_tool_result(turn: Turn) -> bool:
+    return bool(turn.messages) and turn.messages[-1].role == "tool"
+
+
+def compile_rules(match: dict[str, Any]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    if "dialect" in match:
+        names = [match["dialect"]] if isinstance(match["dialect"], str) else list(match["dialect"])
+        rules.append(Rule("dialect", lambda t: t.dialect in names, f"dialect in {names}"))
+    if "model" in match:
+        glob = match["model"]
+        rules.append(Rule("model", lambda t: fnmatch.fnmatchcase(t.model, glob), f"model like {glob!r}"))
+    if "last_user" in match:
+        rules.append(_text_rule("last_user", match["last_user"], lambda t: t.last_user))
+    if "system" in match:
+        rules.append(_text_rule("system", match["system"], _system_text))
+    if "has_tools" in match:
+        wanted = match["has_tools"]
+        rules.append(Rule("has_tools", lambda t: bool(t.tools) == wanted, f"has_tools is {wanted}"))
+    if "tool" in match:
+        tool = match["tool"]
+        rules.append(Rule("tool", lambda t: any(s.name == tool for s in t.tools), f"offers tool {tool!r}"))
+    if "tool_result" in match:
+        after = match["tool_result"]
+        rules.append(Rule("tool_result", lambda t: _ends_with_tool_result(t) == after, f"tool_result is {after}"))
+    if "stream" in match:
+        stream = match["stream"]
+        rules.append(Rule("stream", lambda t: t.stream == stream, f"stream is {stream}"))
+    return tuple(rules)
+
+
+def tool_call_id(fixture_id: str, index: int, name: str) -> str:
+    digest = hashlib.sha256(f"{fixture_id}/{index}/{name}".encode()).hexdigest()[:24]
+    return f"call_{digest}"
+
+
+def compile_reply(fixture_id: str, raw: dict[str, Any]) -> Step:
+    if "error" in raw and "content" not in raw and "tool_calls" not in raw:
+        return Step(None, raw["error"], raw.get("retry_after"))
+    calls = tuple(
+        ToolCall(
+            call.get("id") or tool_call_id(fixture_id, i, call["name"]),
+            call["name"],
+            _arguments_text(call.get("arguments", {})),
+        )
+        for i, call in enumerate(raw.get("tool_calls") or ())
+    )
+    finish = raw.get("finish") or ("tool_calls" if calls else "stop")
+    content = raw.get("content")
+    return Step(Reply(content, raw.get("reasoning"), calls, finish))
+
+
+def _arguments_text(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+
+def compile_fixture(raw: dict[str, Any]) -> Fixture:
+    replies = raw.get("replies") or ([raw["reply"]] if "reply" in raw else [])
+    return Fixture(
+        id=raw["id"],
+        rules=compile_rules(raw.get("match") or {}),
+        steps=tuple(compile_reply(raw["id"], r) for r in replies),
+        latency=raw.get("latency"),
+        stream=raw.get("stream"),
+        raw=raw.get("raw"),
+        source=raw,
+    )
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    fixture_id: str
+    failed: tuple[tuple[str, str], ...]  # (rule name, what it expected)
+
+    def describe(self) -> str:
+        reasons = "; ".join(f"{name}: expected {want}" for name, want in self.failed)
+        return f"'{self.fixture_id}' ({reasons})"
+
+
+def near_misses(fixtures: list[Fixture], turn: Turn, limit: int = 3) -> list[NearMiss]:
+    """The fixtures that came closest: fewest failed rules first, then load order."""
+    scored = []
+    for order, fixture in enumerate(fixtures):
+        failed = fixture.failed_rules(turn)
+        if failed:
+            scored.append((len(failed), order, NearMiss(fixture.id, tuple((r.name, r.expectation) for r in failed))))
+    scored.sort(key=lambda item: item[:2])
+    return [miss for _, _, miss in scored[:limit]]

@@ -1,0 +1,206 @@
+"""The one generation handler: auth, validation, scenario, fixture, render, write."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+
+from aiohttp import web
+
+from .dialects.base import Dialect, ErrorResponse, Incoming, RouteSpec
+from .errors import MockError
+from .faults import Plan
+from .generate import generate_reply, seed_for
+from .intake import check_auth, check_schema, read_incoming
+from .journal import Trace
+from .model import Completion, ErrorKind, Reply, Turn, pieces, usage_for
+from .scenarios import with_fixture_defaults
+from .services import SERVICES, Services
+from .sse import write_events
+from .store import Choice
+from .timing import Pacer
+
+SESSION_HEADER = "X-Mock-Session"
+SCENARIO_HEADER = "X-Mock-Scenario"
+
+
+def trace_of(request: web.Request) -> Trace:
+    return request.setdefault("mocksrv.trace", Trace())
+
+
+async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    trace = trace_of(request)
+    trace.dialect = dialect.name
+    request_id = dialect.new_request_id(uuid.uuid4().hex)
+    try:
+        incoming = await read_incoming(request, dialect, route, services.config)
+        credential = check_auth(dialect, incoming, services.config)
+        trace.session = request.headers.get(SESSION_HEADER) or credential
+        if route.operation == "models":
+            models = dialect.render_models(list(services.config.models), int(time.time()))
+            return json_response(dialect, models, request_id, trace)
+        check_schema(dialect, route.operation, incoming, services.schemas)
+        turn = dialect.parse(incoming)
+        return await answer(services, dialect, request, incoming, turn, credential, request_id)
+    except MockError as error:
+        if error.detail == "schema":
+            trace.violations.append(f"{error.param}: {error.text}")
+        return error_response(dialect, error, request_id, trace)
+
+
+async def answer(
+    services: Services,
+    dialect: Dialect,
+    request: web.Request,
+    incoming: Incoming,
+    turn: Turn,
+    credential: str,
+    request_id: str,
+) -> web.StreamResponse:
+    trace = trace_of(request)
+    session = trace.session or credential
+    request_key = seed_for(request.method, request.path, request.get("mocksrv.raw_body", b""))
+    selection = await services.scenarios.select(request.headers.get(SCENARIO_HEADER), credential)
+    plan = await services.scenarios.plan(selection, session, str(request_key), events_hint=8)
+    choice = await services.fixtures.choose(turn, session)
+    if choice is not None:
+        trace.fixture, trace.step = choice.fixture.id, choice.step_index
+        plan = with_fixture_defaults(
+            plan, bool(selection and selection.personal), choice.fixture.latency, choice.fixture.stream,
+            services.config.max_delay_ms,
+        )
+    if selection is not None:
+        trace.scenario, trace.step = plan.scenario, plan.step if plan.step is not None else trace.step
+    trace.faults = plan.fault_names
+    if plan.error is not None:
+        raise plan.error
+    if plan.fault is not None:
+        return await request_fault(plan, request)
+    replies = await pick_replies(services, turn, choice, request_key)
+    completion = build_completion(turn, replies)
+    rng = random.Random(seed_for(services.config.seed, request_key, "timing"))
+    pacer = Pacer(plan.latency, loop_time(), rng) if plan.latency and plan.latency.paces else None
+    if turn.stream:
+        return await stream_response(dialect, request, completion, turn, plan, pacer, request_id)
+    if pacer is not None:
+        await asyncio.sleep(pacer.total_ms(max(len(r.content_pieces) for r in completion.choices)) / 1000)
+    return json_response(dialect, dialect.render(completion, turn), request_id, trace)
+
+
+async def pick_replies(services: Services, turn: Turn, choice: Choice | None, request_key: int) -> list[Reply]:
+    if choice is not None:
+        step = choice.step
+        if step.error is not None:
+            raise MockError(ErrorKind(step.error), retry_after=step.retry_after)
+        assert step.reply is not None
+        return [step.reply] * turn.n
+    if services.config.strict:
+        misses = await services.fixtures.explain_miss(turn)
+        closest = "; ".join(m.describe() for m in misses) or "no fixtures are loaded"
+        raise MockError(ErrorKind.NOT_FOUND, f"No fixture matches this request. Closest: {closest}.", detail="no_fixture")
+    seed = seed_for(services.config.seed, request_key)
+    return [generate_reply(turn, seed, i) for i in range(turn.n)]
+
+
+def limit_reply(reply: Reply, max_tokens: int | None) -> Reply:
+    """Honour max_tokens: reasoning spends the budget first, then text; the rest is cut."""
+    if not max_tokens or reply.reasoning_tokens + reply.output_tokens <= max_tokens:
+        return reply
+    budget = max(max_tokens - reply.reasoning_tokens, 0)
+    reasoning = "".join(reply.reasoning_pieces[:max_tokens]) if reply.reasoning else reply.reasoning
+    content = "".join(pieces(reply.content or "")[:budget])
+    return Reply(content, reasoning, (), "length")
+
+
+def build_completion(turn: Turn, replies: list[Reply]) -> Completion:
+    choices = tuple(limit_reply(r, turn.max_tokens) for r in replies)
+    return Completion(
+        id=uuid.uuid4().hex[:29],
+        created=int(time.time()),
+        model=turn.model,
+        choices=choices,
+        usage=usage_for(turn, choices),
+    )
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+async def stream_response(
+    dialect: Dialect,
+    request: web.Request,
+    completion: Completion,
+    turn: Turn,
+    plan: Plan,
+    pacer: Pacer | None,
+    request_id: str,
+) -> web.StreamResponse:
+    trace = trace_of(request)
+    headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
+    response = web.StreamResponse(headers=headers)
+    response.content_type = dialect.stream_content_type.split(";")[0]
+    response.charset = "utf-8"
+    await response.prepare(request)
+    trace.mark_first_byte()
+    faults = plan.stream
+    error_event = None
+    if faults is not None and faults.error_after is not None:
+        error_event = dialect.render_stream_error(MockError(faults.error), request_id)
+    outcome = await write_events(
+        response,
+        list(dialect.render_stream(completion, turn)),
+        pacer,
+        faults,
+        error_event,
+        dialect.keepalive(),
+        abort=lambda: _abort(request),
+    )
+    trace.events, trace.ended_by = outcome.events, outcome.ended_by
+    if outcome.ended_by != "disconnect":
+        await response.write_eof()
+    return response
+
+
+def _abort(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.close()
+
+
+async def request_fault(plan: Plan, request: web.Request) -> web.StreamResponse:
+    trace = trace_of(request)
+    if plan.fault == "hang":
+        await asyncio.sleep(plan.hang_ms / 1000)
+        trace.ended_by = "hang"
+        _abort(request)
+    elif plan.fault == "reset":
+        trace.ended_by = "reset"
+        _abort(request)
+    else:
+        trace.ended_by = "empty"
+        trace.mark_first_byte()
+        return web.Response(status=200, body=b"", content_type="application/json")
+    raise ConnectionResetError(plan.fault)
+
+
+def json_response(dialect: Dialect, body: dict, request_id: str, trace: Trace) -> web.Response:
+    return web.Response(
+        body=dialect.encode_body(body),
+        headers={**dialect.response_headers(request_id), **trace.headers()},
+        content_type="application/json",
+    )
+
+
+def error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
+    rendered: ErrorResponse = dialect.render_error(error, request_id)
+    headers = {**dialect.response_headers(request_id), **trace.headers(), **rendered.headers}
+    return web.Response(
+        body=dialect.encode_body(rendered.body),
+        status=rendered.status,
+        headers=headers,
+        content_type="application/json",
+    )
+

@@ -1,0 +1,115 @@
+"""Read fixture and scenario files, validate them, and report `file: JSON-pointer: message`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .schemas import SchemaRegistry
+
+SUFFIXES = (".yaml", ".yml", ".json")
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class Documents:
+    """Raw, schema-valid entries gathered from files, in load order."""
+
+    fixtures: list[dict[str, Any]] = field(default_factory=list)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    origins: dict[int, Path] = field(default_factory=dict)  # id(entry) -> file it came from
+
+
+def files_in(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    # `_files/` holds bodies referenced by fixtures, not fixture documents.
+    return sorted(
+        p for p in path.rglob("*") if p.suffix in SUFFIXES and "_files" not in p.relative_to(path).parts
+    )
+
+
+def parse_file(path: Path) -> Any:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+
+
+def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
+    """Schema problems of one document as `pointer: message` strings (empty when valid)."""
+    if not isinstance(document, dict):
+        return ["/: a fixture file holds an object with `fixtures:` and/or `scenarios:`"]
+    problems = []
+    for part, schema in (("fixtures", "fixture"), ("scenarios", "scenario"), ("keys", "scenario")):
+        if part in document:
+            problems += [str(v) for v in schemas.violations(schema, {part: document[part]})]
+    unknown = set(document) - {"fixtures", "scenarios", "keys"}
+    problems += [f"/{key}: unknown top-level key (expected fixtures, scenarios or keys)" for key in sorted(unknown)]
+    problems += _semantic_problems(document)
+    return problems
+
+
+def _semantic_problems(document: dict[str, Any]) -> list[str]:
+    import re
+
+    problems = []
+    for i, fixture in enumerate(document.get("fixtures") or ()):
+        match = fixture.get("match") if isinstance(fixture, dict) else None
+        for key in ("last_user", "system"):
+            pattern = (match or {}).get(key, {}).get("regex") if isinstance(match, dict) else None
+            if isinstance(pattern, str):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    problems.append(f"/fixtures/{i}/match/{key}/regex: invalid regular expression: {exc}")
+    return problems
+
+
+def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
+    """Load every file under the given paths; any problem anywhere aborts the whole load."""
+    documents = Documents()
+    problems: list[str] = []
+    seen_ids: dict[str, Path] = {}
+    for root in paths:
+        if not root.exists():
+            problems.append(f"{root}: no such file or directory")
+            continue
+        for path in files_in(root):
+            try:
+                document = parse_file(path)
+            except (ValueError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+                problems.append(f"{path}: /: cannot parse: {_one_line(exc)}")
+                continue
+            if document is None:
+                continue
+            found = check_document(schemas, document)
+            problems += [f"{path}: {p}" for p in found]
+            if found:
+                continue
+            for i, fixture in enumerate(document.get("fixtures") or ()):
+                if fixture["id"] in seen_ids:
+                    problems.append(
+                        f"{path}: /fixtures/{i}/id: duplicate fixture id {fixture['id']!r} "
+                        f"(first defined in {seen_ids[fixture['id']]})"
+                    )
+                seen_ids[fixture["id"]] = path
+                documents.fixtures.append(fixture)
+                documents.origins[id(fixture)] = path
+            for scenario in document.get("scenarios") or ():
+                documents.scenarios.append(scenario)
+                documents.origins[id(scenario)] = path
+            documents.keys.update(document.get("keys") or {})
+    if problems:
+        raise ConfigError(problems)
+    return documents
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,133 @@
+"""Scenarios: named scripts of latency and failures, selected per request, key or server."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .errors import MockError
+from .faults import Plan, RandomFaults, StreamFaults, error_from_step
+from .generate import seed_for
+from .model import ErrorKind
+from .state import StateStore
+from .timing import Latency
+
+log = logging.getLogger("mocksrv")
+
+RUNTIME_SCENARIOS = "scenarios"
+SERVER_SCENARIO = "server_scenario"
+MAX_HANG_MS = 600_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    steps: tuple[Any, ...]  # "ok" or dicts, as written
+    latency: dict[str, Any] | None
+    stream: dict[str, Any] | None
+    fault: str | None
+    hang_ms: float
+    random: RandomFaults | None
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Scenario:
+        return cls(
+            name=doc["name"],
+            steps=tuple(doc.get("steps") or ()),
+            latency=doc.get("latency"),
+            stream=doc.get("stream"),
+            fault=doc.get("fault"),
+            hang_ms=float(doc.get("hang_ms", MAX_HANG_MS)),
+            random=RandomFaults.from_spec(doc.get("random")),
+        )
+
+
+def index_scenarios(documents: list[dict[str, Any]]) -> dict[str, Scenario]:
+    book: dict[str, Scenario] = {}
+    for doc in documents:
+        if doc["name"] in book:
+            log.warning("scenario %r is defined again; the later definition replaces it", doc["name"])
+        book[doc["name"]] = Scenario.from_document(doc)
+    return book
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The scenario a request runs under, and whether it was asked for by this request/key."""
+
+    scenario: Scenario
+    personal: bool  # header or key binding: outranks fixture-attached latency and faults
+
+
+class ScenarioBook:
+    def __init__(self, state: StateStore, documents: list[dict[str, Any]], keys: dict[str, str],
+                 default: str | None, seed: int, cap_ms: float):
+        self.state = state
+        self.files = index_scenarios(documents)
+        self.keys = dict(keys)
+        self.default = default
+        self.seed = seed
+        self.cap_ms = cap_ms
+        self._runtime: dict[str, Scenario] = {}
+        self._runtime_version = -1
+
+    async def known(self) -> dict[str, Scenario]:
+        version, documents = await self.state.documents(RUNTIME_SCENARIOS)
+        if version != self._runtime_version:
+            self._runtime = index_scenarios(documents)
+            self._runtime_version = version
+        return {**self.files, **self._runtime}
+
+    async def select(self, header: str | None, api_key: str | None) -> Selection | None:
+        known = await self.known()
+        personal = header or (self.keys.get(api_key) if api_key else None)
+        name = personal or await self.state.get_setting(SERVER_SCENARIO) or self.default
+        if not name:
+            return None
+        if name not in known:
+            raise MockError(ErrorKind.BAD_REQUEST, f"Unknown mock scenario {name!r}.", param="X-Mock-Scenario")
+        return Selection(known[name], personal is not None)
+
+    async def plan(self, selection: Selection | None, session: str, request_key: str, events_hint: int) -> Plan:
+        if selection is None:
+            return Plan()
+        scenario = selection.scenario
+        plan = Plan(
+            scenario=scenario.name,
+            latency=Latency.from_spec(scenario.latency, self.cap_ms),
+            stream=StreamFaults.from_spec(scenario.stream),
+            fault=scenario.fault,
+            hang_ms=min(scenario.hang_ms, self.cap_ms),
+        )
+        position = await self.state.advance(f"steps\x1f{session}\x1f{scenario.name}")
+        if scenario.steps:
+            index = min(position, len(scenario.steps) - 1)  # the last step repeats
+            plan = self._apply_step(replace(plan, step=index), scenario.steps[index])
+        if scenario.random and plan.error is None:
+            rng = random.Random(seed_for(self.seed, request_key, session, scenario.name, position))
+            plan = scenario.random.decide(plan, rng, events_hint)
+        return plan
+
+    def _apply_step(self, plan: Plan, step: Any) -> Plan:
+        if step == "ok" or not isinstance(step, dict):
+            return plan
+        if "error" in step:
+            return replace(plan, error=error_from_step(step))
+        if "fault" in step:
+            return replace(plan, fault=step["fault"], hang_ms=min(float(step.get("hang_ms", plan.hang_ms)), self.cap_ms))
+        return replace(
+            plan,
+            latency=Latency.from_spec(step.get("latency"), self.cap_ms) or plan.latency,
+            stream=StreamFaults.from_spec(step.get("stream")) or plan.stream,
+        )
+
+
+def with_fixture_defaults(plan: Plan, personal: bool, latency: dict | None, stream: dict | None, cap_ms: float) -> Plan:
+    """Fixture-attached timing and faults rank below a personal scenario, above the server's."""
+    fixture_latency = Latency.from_spec(latency, cap_ms)
+    fixture_stream = StreamFaults.from_spec(stream)
+    if personal:
+        return replace(plan, latency=plan.latency or fixture_latency, stream=plan.stream or fixture_stream)
+    return replace(plan, latency=fixture_latency or plan.latency, stream=fixture_stream or plan.stream)

@@ -1,0 +1,134 @@
+"""Every JSON Schema under schemas/, compiled once at start-up, with errors as Violations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from .resources import SCHEMAS_DIR
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    pointer: str  # JSON pointer into the instance, "" for the root
+    param: str | None  # the offending parameter as providers name it: messages.[0].role
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.message}"
+
+
+def _python_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _param(path: list[Any]) -> str | None:
+    parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in path]
+    return ".".join(parts) or None
+
+
+def _pointer(path: list[Any]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def violation_of(error: ValidationError) -> Violation:
+    """Turn a jsonschema error into a provider-style message naming the parameter."""
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        path = [*path, missing]
+        return Violation(_pointer(path), _param(path), f"Missing required parameter: '{_param(path)}'.")
+    name = _param(path) or "body"
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = expected if isinstance(expected, str) else expected[0]
+        got = _TYPE_NAMES[_python_type(error.instance)]
+        text = f"Invalid type for '{name}': expected {_TYPE_NAMES.get(expected, expected)}, but got {got} instead."
+    elif error.validator in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+        side = "above maximum" if "max" in error.validator.lower() else "below minimum"
+        bound = "<=" if "max" in error.validator.lower() else ">="
+        text = (
+            f"Invalid '{name}': decimal {side} value. Expected a value {bound} "
+            f"{error.validator_value}, but got {error.instance} instead."
+        )
+    elif error.validator in ("enum", "const"):
+        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        text = f"Invalid value: {error.instance!r}. Supported values are: {', '.join(map(repr, allowed))}."
+    elif error.validator in ("minItems", "maxItems", "minLength", "maxLength"):
+        text = f"Invalid '{name}': {error.message}."
+    else:
+        text = f"Invalid '{name}': {error.message}"
+    return Violation(_pointer(path), _param(path), text)
+
+
+class SchemaRegistry:
+    """Loads schemas/<dir>/<name>.schema.json and compiles validators on first use only once."""
+
+    def __init__(self, root: Path = SCHEMAS_DIR):
+        self.root = root
+        self._documents: dict[str, Any] = {}
+        resources = []
+        for path in sorted(root.rglob("*.schema.json")):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            key = path.relative_to(root).as_posix().removesuffix(".schema.json")
+            self._documents[key] = document
+            if "$id" in document:
+                resources.append((document["$id"], Resource.from_contents(document)))
+        self._registry = Registry().with_resources(resources)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def names(self) -> list[str]:
+        return sorted(self._documents)
+
+    def has(self, name: str) -> bool:
+        return name in self._documents
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if name not in self._validators:
+            self._validators[name] = Draft202012Validator(self._documents[name], registry=self._registry)
+        return self._validators[name]
+
+    def compile_all(self) -> None:
+        for name in self._documents:
+            self.validator(name)
+
+    def first_violation(self, name: str, instance: Any) -> Violation | None:
+        error = best_match(self.validator(name).iter_errors(instance))
+        return violation_of(error) if error is not None else None
+
+    def violations(self, name: str, instance: Any) -> list[Violation]:
+        return [violation_of(e) for e in self.validator(name).iter_errors(instance)]
+
+    @cached_property
+    def all_names(self) -> frozenset[str]:
+        return frozenset(self._documents)
+

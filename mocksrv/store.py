@@ -1,0 +1,57 @@
+"""Fixture tiers (run-time, directories, bundled) and per-session reply cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .fixtures import Fixture, NearMiss, Step, compile_fixture, near_misses
+from .model import Turn
+from .state import StateStore
+
+RUNTIME_FIXTURES = "fixtures"
+
+
+@dataclass(frozen=True)
+class Choice:
+    fixture: Fixture
+    step_index: int
+    step: Step
+
+
+class FixtureStore:
+    """Answers `which fixture, which step` for a request; never does file I/O on the hot path."""
+
+    def __init__(self, state: StateStore, directory: list[dict[str, Any]], bundled: list[dict[str, Any]]):
+        self.state = state
+        self.directory = [compile_fixture(f) for f in directory]
+        self.bundled = [compile_fixture(f) for f in bundled]
+        self._runtime: list[Fixture] = []
+        self._runtime_version = -1
+
+    async def runtime(self) -> list[Fixture]:
+        version, documents = await self.state.documents(RUNTIME_FIXTURES)
+        if version != self._runtime_version:
+            # Newest first: a fixture added later overrides an earlier one.
+            self._runtime = [compile_fixture(d) for d in reversed(documents)]
+            self._runtime_version = version
+        return self._runtime
+
+    async def all(self) -> list[Fixture]:
+        return [*(await self.runtime()), *self.directory, *self.bundled]
+
+    async def choose(self, turn: Turn, session: str) -> Choice | None:
+        for fixture in await self.all():
+            if fixture.matches(turn):
+                return await self._step(fixture, session)
+        return None
+
+    async def explain_miss(self, turn: Turn) -> list[NearMiss]:
+        return near_misses(await self.all(), turn)
+
+    async def _step(self, fixture: Fixture, session: str) -> Choice:
+        if not fixture.sequenced:
+            return Choice(fixture, 0, fixture.steps[0] if fixture.steps else Step(None))
+        position = await self.state.advance(f"replies\x1f{session}\x1f{fixture.id}")
+        index = min(position, len(fixture.steps) - 1)  # the last reply repeats
+        return Choice(fixture, index, fixture.steps[index])

@@ -1,0 +1,67 @@
+"""Pacing of streamed events: time to first token, per-token gap, jitter and stalls.
+
+Deadlines are absolute (measured from the request's arrival), so a busy event loop does not
+accumulate drift: each content event is due at ttft + k * token_ms (+ seeded jitter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Latency:
+    ttft_ms: float = 0.0
+    token_ms: float = 0.0
+    jitter: float = 0.0  # +/- fraction applied to every gap
+    stall_after: int | None = None  # pause after this many events have been written
+    stall_ms: float = 0.0
+    keepalive_ms: float = 1000.0  # keep-alive cadence during a stall
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any] | None, cap_ms: float) -> Latency | None:
+        if not spec:
+            return None
+        bounded = {k: min(float(v), cap_ms) if k.endswith("_ms") else v for k, v in spec.items()}
+        if "stall_after" in bounded:
+            bounded["stall_after"] = int(bounded["stall_after"])
+        return cls(**bounded)
+
+    @property
+    def paces(self) -> bool:
+        return self.ttft_ms > 0 or self.token_ms > 0 or self.stall_ms > 0
+
+
+class Pacer:
+    """Computes when each content event is due; sleeps until then."""
+
+    def __init__(self, latency: Latency, started: float, rng: random.Random):
+        self.latency = latency
+        self.rng = rng
+        self._due = started + self._jittered(latency.ttft_ms) / 1000
+        self._shift = 0.0  # stalls push every later deadline back
+
+    def _jittered(self, ms: float) -> float:
+        if not self.latency.jitter or not ms:
+            return ms
+        return max(0.0, ms * (1 + self.rng.uniform(-self.latency.jitter, self.latency.jitter)))
+
+    async def before_content(self) -> None:
+        delay = self._due + self._shift - asyncio.get_running_loop().time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._due += self._jittered(self.latency.token_ms) / 1000
+
+    def total_ms(self, content_events: int) -> float:
+        """How long a non-streamed answer with this many pieces takes."""
+        gaps = sum(self._jittered(self.latency.token_ms) for _ in range(content_events))
+        return self._jittered(self.latency.ttft_ms) + gaps + self.latency.stall_ms
+
+    def stalls_after(self, written: int) -> bool:
+        return self.latency.stall_after is not None and written == self.latency.stall_after
+
+    def add_stall(self, seconds: float) -> None:
+        self._shift += seconds
