@@ -25,6 +25,17 @@ def seed_for(*parts: Any) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+def conversation_key(turn: Turn) -> int:
+    """What a generated reply depends on: the conversation, not its transport or dialect.
+
+    The same model, messages, tools and output format give the same reply on every dialect,
+    streamed or not.
+    """
+    tools = [(t.name, json.dumps(t.parameters, sort_keys=True)) for t in turn.tools]
+    schema = json.dumps(turn.response_schema, sort_keys=True)
+    return seed_for(turn.model, turn.messages, tools, turn.json_mode, schema)
+
+
 def generate_reply(turn: Turn, seed: int, choice: int = 0) -> Reply:
     rng = random.Random(seed + choice)
     _faker.seed_instance(seed + choice)
@@ -37,8 +48,9 @@ def generate_reply(turn: Turn, seed: int, choice: int = 0) -> Reply:
         return Reply(json.dumps(instance_of(turn.response_schema, rng, 0)))
     if turn.json_mode:
         return Reply(json.dumps({"answer": _faker.sentence(nb_words=8)}))
-    reasoning = _faker.sentence(nb_words=12) if turn.show_reasoning else None
-    return Reply(_faker.paragraph(nb_sentences=rng.randint(2, 4)), reasoning)
+    content = _faker.paragraph(nb_sentences=rng.randint(2, 4))
+    reasoning = _faker.sentence(nb_words=12) if turn.show_reasoning else None  # after: same content
+    return Reply(content, reasoning)
 
 
 def _tool_to_call(turn: Turn):

@@ -12,9 +12,9 @@ from aiohttp import web
 from .dialects.base import Dialect, ErrorResponse, Incoming, RouteSpec
 from .errors import MockError
 from .faults import Plan
-from .generate import generate_reply, seed_for
+from .generate import conversation_key, generate_reply, seed_for
 from .intake import check_auth, check_schema, read_incoming
-from .journal import Trace
+from .journal import Trace, trace_of
 from .model import Completion, ErrorKind, Reply, Turn, pieces, usage_for
 from .scenarios import with_fixture_defaults
 from .services import SERVICES, Services
@@ -24,10 +24,6 @@ from .timing import Pacer
 
 SESSION_HEADER = "X-Mock-Session"
 SCENARIO_HEADER = "X-Mock-Scenario"
-
-
-def trace_of(request: web.Request) -> Trace:
-    return request.setdefault("mocksrv.trace", Trace())
 
 
 async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
@@ -62,7 +58,7 @@ async def answer(
 ) -> web.StreamResponse:
     trace = trace_of(request)
     session = trace.session or credential
-    request_key = seed_for(request.method, request.path, request.get("mocksrv.raw_body", b""))
+    request_key = conversation_key(turn)
     selection = await services.scenarios.select(request.headers.get(SCENARIO_HEADER), credential)
     plan = await services.scenarios.plan(selection, session, str(request_key), events_hint=8)
     choice = await services.fixtures.choose(turn, session)

@@ -10,6 +10,7 @@ from aiohttp import web
 from .config import ServerConfig
 from .dialects.base import Dialect, Incoming, RouteSpec
 from .errors import MockError
+from .journal import trace_of
 from .model import ErrorKind
 from .schemas import SchemaRegistry
 
@@ -40,7 +41,7 @@ async def read_body(request: web.Request, limit: int) -> bytes:
             raise MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
         chunks.append(chunk)
     raw = b"".join(chunks)
-    request["mocksrv.raw_body"] = raw
+    trace_of(request).raw_body = raw
     return raw
 
 
@@ -64,7 +65,7 @@ def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise MockError(ErrorKind.BAD_REQUEST, "The request body must be a JSON object.", detail="invalid_json")
-    request["mocksrv.body"] = body
+    trace_of(request).body = body
     return body
 
 

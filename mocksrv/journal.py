@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
 from multidict import MultiMapping
 
 SENSITIVE_HEADERS = frozenset(
@@ -43,6 +44,7 @@ class Trace:
     body: Any = None
     violations: list[str] = field(default_factory=list)
     first_byte: float | None = None
+    raw_body: bytes = b""
 
     def headers(self) -> dict[str, str]:
         """Response headers that say which fixture and scenario step produced the answer."""
@@ -54,6 +56,15 @@ class Trace:
     def mark_first_byte(self) -> None:
         if self.first_byte is None:
             self.first_byte = time.perf_counter()
+
+
+TRACE = web.RequestKey("mocksrv.trace", Trace)
+
+
+def trace_of(request: web.Request) -> Trace:
+    if TRACE not in request:
+        request[TRACE] = Trace()
+    return request[TRACE]
 
 
 def redact_headers(headers: MultiMapping[str]) -> dict[str, str]:

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from .dialects.base import Dialect
 from .errors import MockError
-from .handler import error_response, trace_of
-from .journal import bounded_body, entry, redact_headers, redact_query
+from .handler import error_response
+from .journal import bounded_body, entry, redact_headers, redact_query, trace_of
 from .model import ErrorKind
 from .services import SERVICES
 
@@ -90,8 +90,7 @@ def _request_id(dialect: Dialect) -> str:
 async def _record(request: web.Request, status: int) -> None:
     services = request.app[SERVICES]
     trace = trace_of(request)
-    raw = request.get("mocksrv.raw_body", b"")
-    body = bounded_body(request.get("mocksrv.body"), raw, services.config.journal_body_bytes)
+    body = bounded_body(trace.body, trace.raw_body, services.config.journal_body_bytes)
     record = entry(
         trace, request.method, request.path, status,
         redact_headers(request.headers), redact_query(request.query), body,

@@ -16,8 +16,6 @@ from .faults import StreamFaults
 from .model import SSEEvent
 from .timing import Pacer
 
-KEEPALIVE_COMMENT = b": keep-alive\n\n"
-
 
 @dataclass
 class StreamOutcome:

@@ -108,9 +108,9 @@ class Dialect:
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
         raise NotImplementedError
 
-    def keepalive(self) -> SSEEvent | None:
-        """What to send during a stall so proxies keep the stream open (None: nothing)."""
-        return None
+    def keepalive(self) -> bytes:
+        """What to send during a stall so clients and proxies keep the stream open."""
+        return b": keep-alive\n\n"
 
     def new_request_id(self, seed: str) -> str:
         return f"req_{seed}"

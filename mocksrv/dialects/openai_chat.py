@@ -248,15 +248,20 @@ class OpenAIChat(Dialect):
         yield {}, reply.finish, False, None
 
     # ---- errors and headers -------------------------------------------------------------
+    def _error_entry(self, error: MockError) -> tuple[int, str, str | None]:
+        if error.detail == "route":  # no such URL or method: the same on every OpenAI-style API
+            return OPENAI_ERRORS[error.kind][0], "invalid_request_error", None
+        return self.errors[error.kind]
+
     def error_object(self, error: MockError) -> JSON:
-        _, type_, code = self.errors[error.kind]
+        _, type_, code = self._error_entry(error)
         message = error.text
         if error.kind is ErrorKind.AUTH and error.detail == "missing":
             message, code = MISSING_KEY_MESSAGE, None
         return {"message": message, "type": type_, "param": error.param, "code": code}
 
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
-        status = self.errors[error.kind][0]
+        status = self._error_entry(error)[0]
         return ErrorResponse(status, {"error": self.error_object(error)}, self.error_headers(error))
 
     def error_headers(self, error: MockError) -> dict[str, str]:
@@ -274,9 +279,6 @@ class OpenAIChat(Dialect):
 
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
         return SSEEvent(dumps({"error": self.error_object(error)}))
-
-    def keepalive(self) -> SSEEvent | None:
-        return None  # comments are written by the SSE writer; see sse.keepalive_comment
 
     def new_request_id(self, seed: str) -> str:
         return f"req_{seed}"
