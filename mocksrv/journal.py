@@ -68,11 +68,11 @@ def trace_of(request: web.Request) -> Trace:
 
 
 def redact_headers(headers: MultiMapping[str]) -> dict[str, str]:
-    return {k: ("[redacted]" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+    return {str(k): ("[redacted]" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
 
 
 def redact_query(query: MultiMapping[str]) -> dict[str, str]:
-    return {k: ("[redacted]" if k.lower() in SENSITIVE_QUERY else v) for k, v in query.items()}
+    return {str(k): ("[redacted]" if k.lower() in SENSITIVE_QUERY else v) for k, v in query.items()}
 
 
 def bounded_body(body: Any, raw: bytes, limit: int) -> Any:

@@ -1,0 +1,145 @@
+"""The command line as a user runs it: validate, dialects, serve (also from an installed wheel)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import rawhttp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def mocksrv(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mocksrv", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60
+    )
+
+
+def test_validate_bundled_fixtures():
+    result = mocksrv("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+
+
+def test_validate_reports_file_pointer_message(tmp_path: Path):
+    (tmp_path / "good.yaml").write_text("fixtures:\n  - id: fine\n    reply: {content: hi}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "fixtures:\n"
+        "  - id: broken\n"
+        "    reply: {content: hi, finish: done}\n"
+        "  - id: no-reply\n"
+        "    match: {last_user: {regex: '(unclosed'}}\n"
+        "    reply: {content: x}\n"
+        "scenarios:\n"
+        "  - name: slow\n"
+        "    latency: {ttft_ms: -5}\n"
+    )
+    result = mocksrv("validate", str(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert f"{bad}: /fixtures/0/reply/finish: " in result.stderr
+    assert f"{bad}: /fixtures/1/match/last_user/regex: invalid regular expression" in result.stderr
+    assert f"{bad}: /scenarios/0/latency/ttft_ms: " in result.stderr
+    assert all(line.startswith(str(bad)) for line in lines)
+
+
+def test_validate_unparseable_and_duplicate(tmp_path: Path):
+    (tmp_path / "a.json").write_text('{"fixtures": [')
+    (tmp_path / "b.yaml").write_text("fixtures:\n  - id: same\n    reply: {content: a}\n")
+    (tmp_path / "c.yaml").write_text("fixtures:\n  - id: same\n    reply: {content: b}\n")
+    result = mocksrv("validate", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{tmp_path / 'a.json'}: /: cannot parse" in result.stderr
+    assert f"{tmp_path / 'c.yaml'}: /fixtures/0/id: duplicate fixture id 'same'" in result.stderr
+
+
+def test_serve_refuses_bad_fixtures_and_loads_nothing(tmp_path: Path):
+    (tmp_path / "bad.yaml").write_text("fixtures:\n  - id: x\n    reply: {}\n")
+    result = mocksrv("serve", "--port", "0", "--fixtures", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{tmp_path / 'bad.yaml'}: /fixtures/0/reply: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dialects_lists_base_urls_and_auth():
+    result = mocksrv("dialects")
+    assert result.returncode == 0
+    for expected in ("/openai/v1", "/wuinai/api/ai/openai", "/mountsea/chat", "/opeai/v1", "/maisi/v1", "/wrapped/api/v1"):
+        assert expected in result.stdout
+    assert "wuinai-access-key" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(process.stderr.read() if process.stderr else "server exited")
+        try:
+            if rawhttp.request("GET", url, timeout=1).status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+def serve_and_ask(command: list[str], cwd: Path, env: dict | None = None) -> rawhttp.RawResponse:
+    port = free_port()
+    process = subprocess.Popen([*command, "serve", "--port", str(port)], cwd=cwd, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_mock/health", process)
+        return rawhttp.post(
+            f"http://127.0.0.1:{port}/openai/v1/chat/completions",
+            json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello!"}]},
+            headers={"Authorization": "Bearer sk-x"},
+        )
+    finally:
+        process.terminate()
+        assert process.wait(20) == 0  # SIGTERM is a clean stop
+
+
+def test_serve_answers_with_bundled_fixtures(tmp_path: Path):
+    response = serve_and_ask([sys.executable, "-m", "mocksrv"], cwd=tmp_path)
+    assert response.json()["choices"][0]["message"]["content"] == "Hello! How can I help you today?"
+
+
+@pytest.mark.timeout(300)
+def test_wheel_carries_schemas_and_fixtures(tmp_path: Path):
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next(tmp_path.glob("mocksrv-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "mocksrv/_data/schemas/openai/request.schema.json" in names
+    assert "mocksrv/_data/schemas/fixture.schema.json" in names
+    assert "mocksrv/_data/fixtures/seeds/greetings.yaml" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+    # Installed apart from the source tree, the wheel serves the bundled fixtures.
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=120)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    probe = subprocess.run([sys.executable, "-c", "import mocksrv.resources as r; print(r.SCHEMAS_DIR)"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    assert str(target) in probe.stdout
+    response = serve_and_ask([sys.executable, "-m", "mocksrv"], cwd=elsewhere, env=env)
+    assert response.json()["choices"][0]["message"]["content"] == "Hello! How can I help you today?"
