@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .journal import select
 from .loader import check_document
-from .scenarios import RUNTIME_SCENARIOS, SERVER_SCENARIO
+from .scenarios import RUNTIME_SCENARIOS, SERVER_SCENARIO, session_setting
 from .services import SERVICES, Services
 from .store import RUNTIME_FIXTURES
 
@@ -32,7 +32,9 @@ def services_of(request: web.Request) -> Services:
 async def admin_auth(request: web.Request, handler):
     token = services_of(request).config.admin_token
     if token and request.path != "/_mock/health":
-        given = request.headers.get("x-mock-admin-token") or request.headers.get("authorization", "").removeprefix("Bearer ")
+        given = request.headers.get("x-mock-admin-token") or request.headers.get(
+            "authorization", ""
+        ).removeprefix("Bearer ")
         if not hmac.compare_digest(given.encode(), token.encode()):
             return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
     return await handler(request)
@@ -44,7 +46,9 @@ async def health(request: web.Request) -> web.Response:
 
 async def list_requests(request: web.Request) -> web.Response:
     entries = await services_of(request).state.journal_entries()
-    return web.Response(body=orjson.dumps({"requests": select(entries, dict(request.query))}), content_type="application/json")
+    return web.Response(
+        body=orjson.dumps({"requests": select(entries, dict(request.query))}), content_type="application/json"
+    )
 
 
 async def clear_requests(request: web.Request) -> web.Response:
@@ -72,6 +76,9 @@ async def add_fixtures(request: web.Request) -> web.Response:
     document, failure = await read_document(request, "fixtures")
     if failure:
         return failure
+    with_files = [f["id"] for f in document["fixtures"] if "body_file" in (f.get("raw") or {})]
+    if with_files:
+        return problem(400, f"body_file is only allowed in fixture files, not at run time: {with_files}")
     state = services_of(request).state
     for fixture in document["fixtures"]:
         await state.put_document(RUNTIME_FIXTURES, fixture["id"], fixture)
@@ -107,8 +114,8 @@ async def list_scenarios(request: web.Request) -> web.Response:
     return web.json_response({"scenarios": sorted(known), "active": active})
 
 
-async def set_scenario(request: web.Request) -> web.Response:
-    """PUT /_mock/scenario {"name": "flaky"} switches the server-wide scenario (null: none)."""
+async def switch_scenario(request: web.Request, setting: str) -> web.Response:
+    """Store a scenario name (or null) under a setting, after checking the scenario exists."""
     services = services_of(request)
     try:
         name = orjson.loads(await request.content.read(64 * 1024)).get("name")
@@ -116,8 +123,18 @@ async def set_scenario(request: web.Request) -> web.Response:
         return problem(400, 'Body must be {"name": "<scenario>"} or {"name": null}.')
     if name is not None and name not in await services.scenarios.known():
         return problem(404, f"Unknown scenario {name!r}.")
-    await services.state.set_setting(SERVER_SCENARIO, name)
+    await services.state.set_setting(setting, name)
     return web.json_response({"active": name})
+
+
+async def set_scenario(request: web.Request) -> web.Response:
+    """PUT /_mock/scenario {"name": "flaky"} switches the server-wide scenario (null: none)."""
+    return await switch_scenario(request, SERVER_SCENARIO)
+
+
+async def bind_session(request: web.Request) -> web.Response:
+    """PUT /_mock/sessions/{session}/scenario {"name": ...}: one session runs under a scenario."""
+    return await switch_scenario(request, session_setting(request.match_info["session"]))
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -138,6 +155,7 @@ def control_app() -> web.Application:
             web.get("/scenarios", list_scenarios),
             web.post("/scenarios", add_scenarios),
             web.put("/scenario", set_scenario),
+            web.put("/sessions/{session}/scenario", bind_session),
             web.post("/reset", reset),
         ]
     )

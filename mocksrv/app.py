@@ -40,7 +40,7 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
         from .errors import ConfigError
 
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
-    fixtures = FixtureStore(state, custom.fixtures, bundled.fixtures)
+    fixtures = FixtureStore(state, custom, bundled)
     return Services(config, schemas, state, fixtures, scenarios)
 
 

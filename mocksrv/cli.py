@@ -22,15 +22,26 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the server")
     serve.add_argument("--host", default=os.environ.get("MOCKSRV_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("MOCKSRV_PORT", "8080")))
-    serve.add_argument("--fixtures", action="append", type=Path, default=[], metavar="DIR",
-                       help="fixture/scenario directory or file (repeatable; earlier wins)")
+    serve.add_argument(
+        "--fixtures",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="fixture/scenario directory or file (repeatable; earlier wins)",
+    )
     serve.add_argument("--no-bundled", action="store_true", help="do not load the bundled fixtures")
     serve.add_argument("--dialect", help="also serve this dialect's native paths at /")
     serve.add_argument("--scenario", help="server-wide scenario")
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--strict", action="store_true", help="unmatched requests get a 404")
-    serve.add_argument("--api-key", action="append", dest="api_keys", metavar="KEY",
-                       help="accept only these keys (repeatable); default: any non-empty key")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only these keys (repeatable); default: any non-empty key",
+    )
     serve.add_argument("--admin-token", default=os.environ.get("MOCKSRV_ADMIN_TOKEN"))
     serve.add_argument("--max-body", type=int, default=ServerConfig.max_body_bytes, metavar="BYTES")
     serve.add_argument("--journal-limit", type=int, default=ServerConfig.journal_limit)
@@ -40,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", type=Path)
 
     commands.add_parser("dialects", help="list dialects, base URLs and auth schemes")
+
+    record = commands.add_parser("record", help="proxy to a real provider and write raw fixtures")
+    record.add_argument("--upstream", required=True, help="the provider's base, e.g. https://api.openai.com")
+    record.add_argument("--dialect", required=True)
+    record.add_argument("--out", required=True, type=Path, metavar="DIR")
+    record.add_argument("--host", default="127.0.0.1")
+    record.add_argument("--port", type=int, default=8081)
     return parser
 
 
@@ -66,7 +84,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     if args.dialect and args.dialect not in dialect_names():
-        print(f"mocksrv: unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}", file=sys.stderr)
+        print(
+            f"mocksrv: unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}", file=sys.stderr
+        )
         return 2
     try:
         return asyncio.run(serve(_config(args)))
@@ -86,7 +106,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    print(f"ok: {len(documents.fixtures)} fixtures, {len(documents.scenarios)} scenarios in {len(paths)} path(s)")
+    counts = f"{len(documents.fixtures)} fixtures, {len(documents.scenarios)} scenarios"
+    print(f"ok: {counts} in {len(paths)} path(s)")
     return 0
 
 
@@ -100,7 +121,22 @@ def cmd_dialects(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "validate": cmd_validate, "dialects": cmd_dialects}
+def cmd_record(args: argparse.Namespace) -> int:
+    from .dialects import dialect_names
+    from .record import run_recorder
+
+    if args.dialect not in dialect_names():
+        print(
+            f"mocksrv: unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}", file=sys.stderr
+        )
+        return 2
+    try:
+        return asyncio.run(run_recorder(args.upstream, args.dialect, args.out, args.host, args.port))
+    except KeyboardInterrupt:
+        return 0
+
+
+COMMANDS = {"serve": cmd_serve, "validate": cmd_validate, "dialects": cmd_dialects, "record": cmd_record}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -83,7 +83,9 @@ class RandomFaults:
     def decide(self, plan: Plan, rng: random.Random, events_hint: int) -> Plan:
         if rng.random() < self.error_rate:
             kind = rng.choice(self.errors)
-            return replace(plan, error=MockError(kind, retry_after=1 if kind is ErrorKind.RATE_LIMIT else None))
+            return replace(
+                plan, error=MockError(kind, retry_after=1 if kind is ErrorKind.RATE_LIMIT else None)
+            )
         # A stream fault lands somewhere in the first part of the stream, reproducibly.
         position = rng.randint(1, max(events_hint, 2))
         for rate, name in (

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Reply, ToolCall, Turn
+from .replay import RawReply, compile_raw
 
 Predicate = Callable[[Turn], bool]
 
@@ -38,7 +39,7 @@ class Fixture:
     steps: tuple[Step, ...]
     latency: dict[str, Any] | None = None
     stream: dict[str, Any] | None = None
-    raw: dict[str, Any] | None = None
+    raw: RawReply | None = None
     source: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def failed_rules(self, turn: Turn) -> list[Rule]:
@@ -90,7 +91,9 @@ def compile_rules(match: dict[str, Any]) -> tuple[Rule, ...]:
         rules.append(Rule("tool", lambda t: any(s.name == tool for s in t.tools), f"offers tool {tool!r}"))
     if "tool_result" in match:
         after = match["tool_result"]
-        rules.append(Rule("tool_result", lambda t: _ends_with_tool_result(t) == after, f"tool_result is {after}"))
+        rules.append(
+            Rule("tool_result", lambda t: _ends_with_tool_result(t) == after, f"tool_result is {after}")
+        )
     if "stream" in match:
         stream = match["stream"]
         rules.append(Rule("stream", lambda t: t.stream == stream, f"stream is {stream}"))
@@ -122,15 +125,19 @@ def _arguments_text(arguments: Any) -> str:
     return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
 
 
-def compile_fixture(raw: dict[str, Any]) -> Fixture:
+def compile_fixture(raw: dict[str, Any], file_bytes: bytes | None = None) -> Fixture:
+    """`file_bytes`: the content of a raw fixture's body_file, read by the loader at start-up."""
     replies = raw.get("replies") or ([raw["reply"]] if "reply" in raw else [])
+    match = dict(raw.get("match") or {})
+    if "raw" in raw:
+        match.setdefault("dialect", raw["raw"]["dialect"])  # a recording only fits its own dialect
     return Fixture(
         id=raw["id"],
-        rules=compile_rules(raw.get("match") or {}),
+        rules=compile_rules(match),
         steps=tuple(compile_reply(raw["id"], r) for r in replies),
         latency=raw.get("latency"),
         stream=raw.get("stream"),
-        raw=raw.get("raw"),
+        raw=compile_raw(raw["raw"], file_bytes) if "raw" in raw else None,
         source=raw,
     )
 
@@ -146,11 +153,13 @@ class NearMiss:
 
 
 def near_misses(fixtures: list[Fixture], turn: Turn, limit: int = 3) -> list[NearMiss]:
-    """The fixtures that came closest: fewest failed rules first, then load order."""
+    """The fixtures that came closest: fewest failed rules, most rules met, then load order."""
     scored = []
     for order, fixture in enumerate(fixtures):
         failed = fixture.failed_rules(turn)
         if failed:
-            scored.append((len(failed), order, NearMiss(fixture.id, tuple((r.name, r.expectation) for r in failed))))
-    scored.sort(key=lambda item: item[:2])
-    return [miss for _, _, miss in scored[:limit]]
+            met = len(fixture.rules) - len(failed)
+            miss = NearMiss(fixture.id, tuple((r.name, r.expectation) for r in failed))
+            scored.append((len(failed), -met, order, miss))
+    scored.sort(key=lambda item: item[:3])
+    return [item[-1] for item in scored[:limit]]

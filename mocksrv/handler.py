@@ -16,6 +16,7 @@ from .generate import conversation_key, generate_reply, seed_for
 from .intake import check_auth, check_schema, read_incoming
 from .journal import Trace, trace_of
 from .model import Completion, ErrorKind, Reply, Turn, pieces, usage_for
+from .replay import replay
 from .scenarios import with_fixture_defaults
 from .services import SERVICES, Services
 from .sse import write_events
@@ -31,10 +32,11 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
     trace = trace_of(request)
     trace.dialect = dialect.name
     request_id = dialect.new_request_id(uuid.uuid4().hex)
+    trace.session = request.headers.get(SESSION_HEADER)  # known even when auth fails
     try:
         incoming = await read_incoming(request, dialect, route, services.config)
         credential = check_auth(dialect, incoming, services.config)
-        trace.session = request.headers.get(SESSION_HEADER) or credential
+        trace.session = trace.session or credential
         if route.operation == "models":
             models = dialect.render_models(list(services.config.models), int(time.time()))
             return json_response(dialect, models, request_id, trace)
@@ -59,13 +61,16 @@ async def answer(
     trace = trace_of(request)
     session = trace.session or credential
     request_key = conversation_key(turn)
-    selection = await services.scenarios.select(request.headers.get(SCENARIO_HEADER), credential)
+    selection = await services.scenarios.select(request.headers.get(SCENARIO_HEADER), credential, session)
     plan = await services.scenarios.plan(selection, session, str(request_key), events_hint=8)
     choice = await services.fixtures.choose(turn, session)
     if choice is not None:
         trace.fixture, trace.step = choice.fixture.id, choice.step_index
         plan = with_fixture_defaults(
-            plan, bool(selection and selection.personal), choice.fixture.latency, choice.fixture.stream,
+            plan,
+            bool(selection and selection.personal),
+            choice.fixture.latency,
+            choice.fixture.stream,
             services.config.max_delay_ms,
         )
     if selection is not None:
@@ -75,6 +80,10 @@ async def answer(
         raise plan.error
     if plan.fault is not None:
         return await request_fault(plan, request)
+    if choice is not None and choice.fixture.raw is not None:
+        trace.mark_first_byte()
+        trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
+        return await replay(request, choice.fixture.raw, trace.headers())
     replies = await pick_replies(services, turn, choice, request_key)
     completion = build_completion(turn, replies)
     rng = random.Random(seed_for(services.config.seed, request_key, "timing"))
@@ -86,7 +95,9 @@ async def answer(
     return json_response(dialect, dialect.render(completion, turn), request_id, trace)
 
 
-async def pick_replies(services: Services, turn: Turn, choice: Choice | None, request_key: int) -> list[Reply]:
+async def pick_replies(
+    services: Services, turn: Turn, choice: Choice | None, request_key: int
+) -> list[Reply]:
     if choice is not None:
         step = choice.step
         if step.error is not None:
@@ -96,7 +107,9 @@ async def pick_replies(services: Services, turn: Turn, choice: Choice | None, re
     if services.config.strict:
         misses = await services.fixtures.explain_miss(turn)
         closest = "; ".join(m.describe() for m in misses) or "no fixtures are loaded"
-        raise MockError(ErrorKind.NOT_FOUND, f"No fixture matches this request. Closest: {closest}.", detail="no_fixture")
+        raise MockError(
+            ErrorKind.NOT_FOUND, f"No fixture matches this request. Closest: {closest}.", detail="no_fixture"
+        )
     seed = seed_for(services.config.seed, request_key)
     return [generate_reply(turn, seed, i) for i in range(turn.n)]
 
@@ -145,7 +158,9 @@ async def stream_response(
     faults = plan.stream
     error_event = None
     if faults is not None and faults.error_after is not None:
-        error_event = dialect.render_stream_error(MockError(faults.error), request_id)
+        error_event = dialect.stream_error_event(
+            MockError(faults.error), request_id, completion, turn, faults.error_after
+        )
     outcome = await write_events(
         response,
         list(dialect.render_stream(completion, turn)),
@@ -199,4 +214,3 @@ def error_response(dialect: Dialect, error: MockError, request_id: str, trace: T
         headers=headers,
         content_type="application/json",
     )
-

@@ -15,8 +15,9 @@ from .model import ErrorKind
 from .schemas import SchemaRegistry
 
 
-
-async def read_incoming(request: web.Request, dialect: Dialect, route: RouteSpec, config: ServerConfig) -> Incoming:
+async def read_incoming(
+    request: web.Request, dialect: Dialect, route: RouteSpec, config: ServerConfig
+) -> Incoming:
     body: Any = None
     if request.method in ("POST", "PUT", "PATCH"):
         body = dialect.normalize(decode_json(await read_body(request, config.max_body_bytes), request))
@@ -54,7 +55,9 @@ def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
             detail="content_type",
         )
     if not raw.strip():
-        raise MockError(ErrorKind.BAD_REQUEST, "We could not parse the JSON body of your request: the body is empty.")
+        raise MockError(
+            ErrorKind.BAD_REQUEST, "We could not parse the JSON body of your request: the body is empty."
+        )
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -64,7 +67,9 @@ def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
             detail="invalid_json",
         ) from None
     if not isinstance(body, dict):
-        raise MockError(ErrorKind.BAD_REQUEST, "The request body must be a JSON object.", detail="invalid_json")
+        raise MockError(
+            ErrorKind.BAD_REQUEST, "The request body must be a JSON object.", detail="invalid_json"
+        )
     trace_of(request).body = body
     return body
 

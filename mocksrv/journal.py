@@ -84,8 +84,15 @@ def bounded_body(body: Any, raw: bytes, limit: int) -> Any:
     return {"truncated": len(raw) > limit, "bytes": len(raw), "text": text}
 
 
-def entry(trace: Trace, method: str, path: str, status: int, headers: dict[str, str],
-          query: dict[str, str], body: Any) -> dict[str, Any]:
+def entry(
+    trace: Trace,
+    method: str,
+    path: str,
+    status: int,
+    headers: dict[str, str],
+    query: dict[str, str],
+    body: Any,
+) -> dict[str, Any]:
     now = time.perf_counter()
     ttfb = (trace.first_byte or now) - trace.started
     return {

@@ -23,7 +23,7 @@ class Documents:
     fixtures: list[dict[str, Any]] = field(default_factory=list)
     scenarios: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
-    origins: dict[int, Path] = field(default_factory=dict)  # id(entry) -> file it came from
+    bodies: dict[str, bytes] = field(default_factory=dict)  # fixture id -> its raw body_file
 
 
 def files_in(path: Path) -> list[Path]:
@@ -51,7 +51,9 @@ def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
         if part in document:
             problems += [str(v) for v in schemas.violations(schema, {part: document[part]})]
     unknown = set(document) - {"fixtures", "scenarios", "keys"}
-    problems += [f"/{key}: unknown top-level key (expected fixtures, scenarios or keys)" for key in sorted(unknown)]
+    problems += [
+        f"/{key}: unknown top-level key (expected fixtures, scenarios or keys)" for key in sorted(unknown)
+    ]
     problems += _semantic_problems(document)
     return problems
 
@@ -101,14 +103,30 @@ def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
                     )
                 seen_ids[fixture["id"]] = path
                 documents.fixtures.append(fixture)
-                documents.origins[id(fixture)] = path
-            for scenario in document.get("scenarios") or ():
-                documents.scenarios.append(scenario)
-                documents.origins[id(scenario)] = path
+                body_file = (fixture.get("raw") or {}).get("body_file")
+                if body_file:
+                    try:
+                        documents.bodies[fixture["id"]] = read_body_file(root, body_file)
+                    except ValueError as exc:
+                        problems.append(f"{path}: /fixtures/{i}/raw/body_file: {exc}")
+            documents.scenarios += document.get("scenarios") or ()
             documents.keys.update(document.get("keys") or {})
     if problems:
         raise ConfigError(problems)
     return documents
+
+
+def read_body_file(root: Path, name: str) -> bytes:
+    """A recorded body from `<root>/_files/`; nothing outside that folder is ever read."""
+    folder = (root if root.is_dir() else root.parent).resolve() / "_files"
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder):
+        raise ValueError(f"{name!r} points outside {folder}")
+    if not target.is_file():
+        raise ValueError(f"no such file {target}")
+    if target.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    return target.read_bytes()
 
 
 def _one_line(exc: Exception) -> str:

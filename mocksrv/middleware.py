@@ -78,7 +78,9 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.StreamRespo
 def _unexpected(request: web.Request) -> web.StreamResponse:
     dialect = owner_of(request.app, request.path)
     if dialect is None:
-        return web.json_response({"error": {"message": "Internal error.", "type": "server_error"}}, status=500)
+        return web.json_response(
+            {"error": {"message": "Internal error.", "type": "server_error"}}, status=500
+        )
     error = MockError(ErrorKind.SERVER_ERROR)
     return error_response(dialect, error, _request_id(dialect), trace_of(request))
 
@@ -92,8 +94,13 @@ async def _record(request: web.Request, status: int) -> None:
     trace = trace_of(request)
     body = bounded_body(trace.body, trace.raw_body, services.config.journal_body_bytes)
     record = entry(
-        trace, request.method, request.path, status,
-        redact_headers(request.headers), redact_query(request.query), body,
+        trace,
+        request.method,
+        request.path,
+        status,
+        redact_headers(request.headers),
+        redact_query(request.query),
+        body,
     )
     # Shielded: a cancelled (disconnected) request is still journaled.
     await asyncio.shield(services.state.journal_add(record))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 JSON = dict[str, Any]
@@ -23,7 +23,7 @@ def count_tokens(text: str | None) -> int:
     return len(pieces(text)) if text else 0
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     BAD_REQUEST = "bad_request"
     AUTH = "auth"
     PERMISSION = "permission"

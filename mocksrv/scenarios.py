@@ -21,6 +21,10 @@ SERVER_SCENARIO = "server_scenario"
 MAX_HANG_MS = 600_000
 
 
+def session_setting(session: str) -> str:
+    return f"session_scenario\x1f{session}"
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -62,8 +66,15 @@ class Selection:
 
 
 class ScenarioBook:
-    def __init__(self, state: StateStore, documents: list[dict[str, Any]], keys: dict[str, str],
-                 default: str | None, seed: int, cap_ms: float):
+    def __init__(
+        self,
+        state: StateStore,
+        documents: list[dict[str, Any]],
+        keys: dict[str, str],
+        default: str | None,
+        seed: int,
+        cap_ms: float,
+    ):
         self.state = state
         self.files = index_scenarios(documents)
         self.keys = dict(keys)
@@ -80,17 +91,26 @@ class ScenarioBook:
             self._runtime_version = version
         return {**self.files, **self._runtime}
 
-    async def select(self, header: str | None, api_key: str | None) -> Selection | None:
+    async def select(self, header: str | None, api_key: str | None, session: str) -> Selection | None:
+        """Precedence: request header, session binding (run time), key binding, server-wide."""
         known = await self.known()
-        personal = header or (self.keys.get(api_key) if api_key else None)
+        personal = (
+            header
+            or await self.state.get_setting(session_setting(session))
+            or (self.keys.get(api_key) if api_key else None)
+        )
         name = personal or await self.state.get_setting(SERVER_SCENARIO) or self.default
         if not name:
             return None
         if name not in known:
-            raise MockError(ErrorKind.BAD_REQUEST, f"Unknown mock scenario {name!r}.", param="X-Mock-Scenario")
+            raise MockError(
+                ErrorKind.BAD_REQUEST, f"Unknown mock scenario {name!r}.", param="X-Mock-Scenario"
+            )
         return Selection(known[name], personal is not None)
 
-    async def plan(self, selection: Selection | None, session: str, request_key: str, events_hint: int) -> Plan:
+    async def plan(
+        self, selection: Selection | None, session: str, request_key: str, events_hint: int
+    ) -> Plan:
         if selection is None:
             return Plan()
         scenario = selection.scenario
@@ -116,7 +136,9 @@ class ScenarioBook:
         if "error" in step:
             return replace(plan, error=error_from_step(step))
         if "fault" in step:
-            return replace(plan, fault=step["fault"], hang_ms=min(float(step.get("hang_ms", plan.hang_ms)), self.cap_ms))
+            return replace(
+                plan, fault=step["fault"], hang_ms=min(float(step.get("hang_ms", plan.hang_ms)), self.cap_ms)
+            )
         return replace(
             plan,
             latency=Latency.from_spec(step.get("latency"), self.cap_ms) or plan.latency,
@@ -124,7 +146,9 @@ class ScenarioBook:
         )
 
 
-def with_fixture_defaults(plan: Plan, personal: bool, latency: dict | None, stream: dict | None, cap_ms: float) -> Plan:
+def with_fixture_defaults(
+    plan: Plan, personal: bool, latency: dict | None, stream: dict | None, cap_ms: float
+) -> Plan:
     """Fixture-attached timing and faults rank below a personal scenario, above the server's."""
     fixture_latency = Latency.from_spec(latency, cap_ms)
     fixture_stream = StreamFaults.from_spec(stream)

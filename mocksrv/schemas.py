@@ -72,7 +72,8 @@ def violation_of(error: ValidationError) -> Violation:
         expected = error.validator_value
         expected = expected if isinstance(expected, str) else expected[0]
         got = _TYPE_NAMES[_python_type(error.instance)]
-        text = f"Invalid type for '{name}': expected {_TYPE_NAMES.get(expected, expected)}, but got {got} instead."
+        wanted = _TYPE_NAMES.get(expected, expected)
+        text = f"Invalid type for '{name}': expected {wanted}, but got {got} instead."
     elif error.validator in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
         side = "above maximum" if "max" in error.validator.lower() else "below minimum"
         bound = "<=" if "max" in error.validator.lower() else ">="
@@ -131,4 +132,3 @@ class SchemaRegistry:
     @cached_property
     def all_names(self) -> frozenset[str]:
         return frozenset(self._documents)
-

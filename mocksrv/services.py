@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from .config import ServerConfig
-from .schemas import SchemaRegistry
 from .scenarios import ScenarioBook
+from .schemas import SchemaRegistry
 from .state import StateStore
 from .store import FixtureStore
 

@@ -54,7 +54,9 @@ async def write_events(
             return outcome
         if pacer is not None and event.content:
             await pacer.before_content()
-        data = malformed(event) if faults is not None and faults.malformed_after == position else event.encode()
+        data = (
+            malformed(event) if faults is not None and faults.malformed_after == position else event.encode()
+        )
         if on_first_write and position == 0:
             on_first_write()
         await response.write(data)
@@ -92,5 +94,3 @@ async def _stall(response: web.StreamResponse, pacer: Pacer, keepalive: bytes) -
         if end - loop.time() > 0:
             await response.write(keepalive)
     pacer.add_stall(stall)
-
-

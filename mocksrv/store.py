@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from .fixtures import Fixture, NearMiss, Step, compile_fixture, near_misses
+from .loader import Documents
 from .model import Turn
 from .state import StateStore
 
@@ -22,10 +22,10 @@ class Choice:
 class FixtureStore:
     """Answers `which fixture, which step` for a request; never does file I/O on the hot path."""
 
-    def __init__(self, state: StateStore, directory: list[dict[str, Any]], bundled: list[dict[str, Any]]):
+    def __init__(self, state: StateStore, directory: Documents, bundled: Documents):
         self.state = state
-        self.directory = [compile_fixture(f) for f in directory]
-        self.bundled = [compile_fixture(f) for f in bundled]
+        self.directory = [compile_fixture(f, directory.bodies.get(f["id"])) for f in directory.fixtures]
+        self.bundled = [compile_fixture(f, bundled.bodies.get(f["id"])) for f in bundled.fixtures]
         self._runtime: list[Fixture] = []
         self._runtime_version = -1
 

@@ -17,8 +17,14 @@ class Family:
     def client(self, server: MockServer, key: str, **options) -> openai.OpenAI:
         options.setdefault("max_retries", 0)
         if self.name == "wuinai":
-            headers = {"wuinai-access-key": key, "wuinai-access-token": "signature", **options.pop("default_headers", {})}
-            return openai.OpenAI(base_url=server.base_url("wuinai"), api_key="ignored", default_headers=headers, **options)
+            headers = {
+                "wuinai-access-key": key,
+                "wuinai-access-token": "signature",
+                **options.pop("default_headers", {}),
+            }
+            return openai.OpenAI(
+                base_url=server.base_url("wuinai"), api_key="ignored", default_headers=headers, **options
+            )
         return openai.OpenAI(base_url=server.base_url(self.name), api_key=key, **options)
 
     def auth_headers(self, key: str) -> dict[str, str]:
@@ -30,7 +36,14 @@ class Family:
         return server.base_url(self.name) + "/chat/completions"
 
 
-FAMILY = [Family("openai"), Family("wuinai"), Family("mountsea"), Family("opeai"), Family("maisi"), Family("wrapped", True)]
+FAMILY = [
+    Family("openai"),
+    Family("wuinai"),
+    Family("mountsea"),
+    Family("opeai"),
+    Family("maisi"),
+    Family("wrapped", True),
+]
 FAMILY_IDS = [f.name for f in FAMILY]
 
 

@@ -23,8 +23,15 @@ class RawResponse:
         return jsonlib.loads(self.body)
 
 
-def request(method: str, url: str, *, json: Any = None, data: bytes | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 30) -> RawResponse:
+def request(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> RawResponse:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     headers = dict(headers or {})

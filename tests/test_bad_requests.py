@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import rawhttp
-from mocksrv.schemas import SchemaRegistry
 from openai_family import FAMILY, FAMILY_IDS, Family
+
+from mocksrv.schemas import SchemaRegistry
 
 SCHEMAS = SchemaRegistry()
 GOOD = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello!"}]}
@@ -105,7 +105,10 @@ def test_configured_keys_reject_others(make_server):
     bad = rawhttp.post(url, json=GOOD, headers={"Authorization": "Bearer sk-wrong-key-123456"})
     assert bad.status == 401
     assert bad.json()["error"]["code"] == "invalid_api_key"
-    assert "sk-" in bad.json()["error"]["message"] and "sk-wrong-key-123456" not in bad.json()["error"]["message"]
+    assert (
+        "sk-" in bad.json()["error"]["message"]
+        and "sk-wrong-key-123456" not in bad.json()["error"]["message"]
+    )
     assert rawhttp.post(url, json=GOOD, headers={"Authorization": "Bearer sk-good"}).status == 200
 
 
@@ -137,14 +140,21 @@ def test_mountsea_tolerates_its_doc_placeholders(server, key):
     assert response.status == 200, response.text
     assert response.json()["choices"][0]["message"]["content"] == "Hello! How can I help you today?"
     # The official dialect rejects the same placeholders.
-    official = rawhttp.post(server.base_url("openai") + "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"})
+    official = rawhttp.post(
+        server.base_url("openai") + "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
     assert official.status == 400
 
 
 def test_wuinai_accepts_camel_case_fields(server, key):
     url = server.base_url("wuinai") + "/chat/completions"
     headers = {"wuinai-access-key": key, "wuinai-access-token": "sig"}
-    body = {"model": "gpt-5.1", "messages": [{"role": "user", "content": "long text please"}], "maxTokens": 2, "topP": 1}
+    body = {
+        "model": "gpt-5.1",
+        "messages": [{"role": "user", "content": "long text please"}],
+        "maxTokens": 2,
+        "topP": 1,
+    }
     response = rawhttp.post(url, json=body, headers=headers)
     assert response.status == 200
     assert response.json()["choices"][0]["message"]["content"] == "One two"

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 import rawhttp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +72,14 @@ def test_serve_refuses_bad_fixtures_and_loads_nothing(tmp_path: Path):
 def test_dialects_lists_base_urls_and_auth():
     result = mocksrv("dialects")
     assert result.returncode == 0
-    for expected in ("/openai/v1", "/wuinai/api/ai/openai", "/mountsea/chat", "/opeai/v1", "/maisi/v1", "/wrapped/api/v1"):
+    for expected in (
+        "/openai/v1",
+        "/wuinai/api/ai/openai",
+        "/mountsea/chat",
+        "/opeai/v1",
+        "/maisi/v1",
+        "/wrapped/api/v1",
+    ):
         assert expected in result.stdout
     assert "wuinai-access-key" in result.stdout
 
@@ -99,8 +105,14 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
 
 def serve_and_ask(command: list[str], cwd: Path, env: dict | None = None) -> rawhttp.RawResponse:
     port = free_port()
-    process = subprocess.Popen([*command, "serve", "--port", str(port)], cwd=cwd, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*command, "serve", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/_mock/health", process)
         return rawhttp.post(
@@ -121,8 +133,21 @@ def test_serve_answers_with_bundled_fixtures(tmp_path: Path):
 @pytest.mark.timeout(300)
 def test_wheel_carries_schemas_and_fixtures(tmp_path: Path):
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("mocksrv-*.whl"))
@@ -133,13 +158,23 @@ def test_wheel_carries_schemas_and_fixtures(tmp_path: Path):
     assert any(n.endswith("entry_points.txt") for n in names)
     # Installed apart from the source tree, the wheel serves the bundled fixtures.
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
-    probe = subprocess.run([sys.executable, "-c", "import mocksrv.resources as r; print(r.SCHEMAS_DIR)"],
-                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import mocksrv.resources as r; print(r.SCHEMAS_DIR)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(target) in probe.stdout
     response = serve_and_ask([sys.executable, "-m", "mocksrv"], cwd=elsewhere, env=env)
     assert response.json()["choices"][0]["message"]["content"] == "Hello! How can I help you today?"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-import rawhttp
 import jsonschema
 import pytest
+import rawhttp
+from openai_family import FAMILY, FAMILY_IDS, Family, create_json
 
 from mocksrv.model import pieces
 from mocksrv.schemas import SchemaRegistry
-from openai_family import FAMILY, FAMILY_IDS, Family, create_json
 
 HELLO = [{"role": "user", "content": "Hello!"}]
 HELLO_REPLY = "Hello! How can I help you today?"
@@ -21,7 +21,10 @@ WEATHER_TOOL = {
         "description": "Current weather for a city",
         "parameters": {
             "type": "object",
-            "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+            "properties": {
+                "city": {"type": "string"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
             "required": ["city"],
         },
     },
@@ -134,7 +137,11 @@ def test_tool_calls(server, key, family: Family):
 
 def test_tool_arguments_stream_as_fragments(server, key, family: Family):
     client = family.client(server, key)
-    chunks = list(client.chat.completions.create(model="gpt-4o", messages=WEATHER_ASK, tools=[WEATHER_TOOL], stream=True))
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-4o", messages=WEATHER_ASK, tools=[WEATHER_TOOL], stream=True
+        )
+    )
     deltas = [c.choices[0].delta.tool_calls[0] for c in chunks if c.choices and c.choices[0].delta.tool_calls]
     assert len(deltas) > 2
     assert deltas[0].id and deltas[0].function.name == "get_weather" and deltas[0].type == "function"
@@ -192,7 +199,9 @@ def test_max_tokens_cuts_with_finish_length(server, key, family: Family, limit_f
     assert choice["finish_reason"] == "length"
     assert choice["message"]["content"] == "One two three"
     assert body["usage"]["completion_tokens"] == 3
-    chunks = list(client.chat.completions.create(model="gpt-4o", messages=ask, stream=True, **{limit_field: 3}))
+    chunks = list(
+        client.chat.completions.create(model="gpt-4o", messages=ask, stream=True, **{limit_field: 3})
+    )
     finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
     assert finishes == ["length"]
 
@@ -204,7 +213,9 @@ def test_provider_headers(server, key, family: Family):
     assert request_id.startswith("req_") and len(request_id) == 36
     if family.name == "openai":
         headers = raw.http_response.headers
-        assert int(headers["x-ratelimit-limit-requests"]) > int(headers["x-ratelimit-remaining-requests"]) >= 0
+        assert (
+            int(headers["x-ratelimit-limit-requests"]) > int(headers["x-ratelimit-remaining-requests"]) >= 0
+        )
         assert headers["openai-version"] == "2020-10-01"
 
 

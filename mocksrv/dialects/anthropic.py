@@ -1,15 +1,254 @@
-"""Anthropic Messages API (stub: being written)."""
+"""Anthropic Messages API: POST /v1/messages, plain and streamed (wire-facts §4).
+
+Error mapping and ids live in anthropic_wire (see there for why `quota` is a 429 that
+says `x-should-retry: false`). Thinking blocks appear only when the request enables
+`thinking` (design §7); otherwise a fixture's reasoning is neither shown nor billed.
+"""
 
 from __future__ import annotations
 
-from .base import AuthScheme, Dialect
+import json
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..errors import MockError
+from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn
+from . import anthropic_wire as wire
+from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
+from .openai_chat import argument_fragments
+
+STOP_REASONS = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_calls": "tool_use",
+    "content_filter": "refusal",
+}
+THINKING_TYPES = ("enabled", "adaptive")
+DELTA_USAGE_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+
+# A block to stream: its content_block_start payload and its deltas (delta, paced as content).
+StreamBlock = tuple[JSON, list[tuple[JSON, bool]]]
 
 
 class AnthropicMessages(Dialect):
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"
-    routes = ()
+    routes = (RouteSpec("POST", "/v1/messages"),)
     auth = AuthScheme(bearer=True, headers=("x-api-key",))
     auth_hint = "x-api-key (or Bearer) + anthropic-version"
     schema_dir = "anthropic"
+    require_version: ClassVar[bool] = True
+
+    # ---- parsing ------------------------------------------------------------------------
+    def parse(self, incoming: Incoming) -> Turn:
+        if self.require_version and not incoming.headers.get("anthropic-version", "").strip():
+            raise MockError(ErrorKind.BAD_REQUEST, "anthropic-version: header is required")
+        body = incoming.body
+        schema = _output_schema(body)
+        return Turn(
+            dialect=self.name,
+            model=str(body.get("model", "")),
+            messages=(*_system_messages(body.get("system")), *_chat_messages(body.get("messages"))),
+            stream=bool(body.get("stream")),
+            tools=_tool_specs(body.get("tools")),
+            max_tokens=body.get("max_tokens"),
+            json_mode=schema is not None,
+            response_schema=schema,
+            show_reasoning=_thinking_enabled(body.get("thinking")),
+            extras={"tool_choice": _tool_choice(body.get("tool_choice"))},
+        )
+
+    # ---- non-streaming ------------------------------------------------------------------
+    def render(self, completion: Completion, turn: Turn) -> JSON:
+        reply = completion.choices[0]
+        blocks = [self._final_block(start, deltas) for start, deltas in self._blocks(reply, turn)]
+        return self._message(completion, blocks, STOP_REASONS[reply.finish], _output_tokens(completion, turn))
+
+    @staticmethod
+    def _message(completion: Completion, content: list[JSON], stop: str | None, output: int) -> JSON:
+        return {
+            "id": wire.message_id(completion.id),
+            "type": "message",
+            "role": "assistant",
+            "model": completion.model,
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": completion.usage.prompt_tokens,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                "output_tokens": output,
+                "service_tier": "standard",
+            },
+        }
+
+    @staticmethod
+    def _final_block(start: JSON, deltas: list[tuple[JSON, bool]]) -> JSON:
+        """A streamed block folded back into its final form, so both paths always agree."""
+        block = dict(start)
+        text = "".join(d.get("text") or d.get("thinking") or d.get("partial_json") or "" for d, _ in deltas)
+        if block["type"] == "text":
+            block["text"] = text
+        elif block["type"] == "thinking":
+            block["thinking"] = text
+            block["signature"] = next(d["signature"] for d, _ in deltas if d["type"] == "signature_delta")
+        elif block["type"] == "tool_use":
+            block["input"] = json.loads(text)
+        return block
+
+    # ---- streaming ----------------------------------------------------------------------
+    def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:
+        reply = completion.choices[0]
+        start = self._message(completion, [], None, 1)  # the real API starts at 1
+        yield _event({"type": "message_start", "message": start})
+        blocks = list(self._blocks(reply, turn))
+        if not blocks:
+            yield _event({"type": "ping"})
+        for index, (opening, deltas) in enumerate(blocks):
+            yield _event({"type": "content_block_start", "index": index, "content_block": opening})
+            if index == 0:
+                yield _event({"type": "ping"})
+            for delta, is_content in deltas:
+                yield _event(
+                    {"type": "content_block_delta", "index": index, "delta": delta}, content=is_content
+                )
+            yield _event({"type": "content_block_stop", "index": index})
+        # Cumulative counts: the SDK overwrites its snapshot with them.
+        usage = {**start["usage"], "output_tokens": _output_tokens(completion, turn)}
+        delta_usage = {k: usage[k] for k in DELTA_USAGE_KEYS}
+        stop = {"stop_reason": STOP_REASONS[reply.finish], "stop_sequence": None}
+        yield _event({"type": "message_delta", "delta": stop, "usage": delta_usage})
+        yield _event({"type": "message_stop"}, terminal=True)
+
+    def _blocks(self, reply: Reply, turn: Turn) -> Iterator[StreamBlock]:
+        """Thinking (when enabled), then text, then tool calls: the order the real API uses."""
+        if turn.show_reasoning and reply.reasoning:
+            deltas = [({"type": "thinking_delta", "thinking": p}, True) for p in reply.reasoning_pieces]
+            deltas.append(({"type": "signature_delta", "signature": wire.signature(reply.reasoning)}, False))
+            yield {"type": "thinking", "thinking": ""}, deltas
+        if reply.content:
+            yield (
+                {"type": "text", "text": ""},
+                [({"type": "text_delta", "text": p}, True) for p in reply.content_pieces],
+            )
+        for call in reply.tool_calls:
+            yield _tool_block(call)
+
+    # ---- errors and headers -------------------------------------------------------------
+    def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
+        body = {"type": "error", "error": wire.error_object(error), "request_id": request_id}
+        return ErrorResponse(wire.ERRORS[error.kind][0], body, wire.error_headers(error))
+
+    def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
+        return _event({"type": "error", "error": wire.error_object(error)})
+
+    def keepalive(self) -> bytes:
+        return _event({"type": "ping"}).encode()
+
+    def new_request_id(self, seed: str) -> str:
+        return wire.request_id(seed)
+
+    def response_headers(self, request_id: str) -> dict[str, str]:
+        return {
+            "request-id": request_id,
+            "anthropic-organization-id": wire.ORGANIZATION_ID,
+            **wire.rate_limit_headers(),
+        }
+
+
+def _event(data: JSON, content: bool = False, terminal: bool = False) -> SSEEvent:
+    """The SDK dispatches on the `event:` name, so it always equals data.type."""
+    return SSEEvent(dumps(data), data["type"], content=content, terminal=terminal)
+
+
+def _tool_block(call: ToolCall) -> StreamBlock:
+    opening = {"type": "tool_use", "id": wire.tool_use_id(call.id), "name": call.name, "input": {}}
+    # First an empty fragment, as the real API does; every later prefix parses as partial JSON.
+    deltas = [({"type": "input_json_delta", "partial_json": ""}, False)]
+    text = call.arguments if isinstance(call.arguments_object, dict) and call.arguments.strip() else "{}"
+    deltas += [({"type": "input_json_delta", "partial_json": f}, True) for f in argument_fragments(text)]
+    return opening, deltas
+
+
+def _output_tokens(completion: Completion, turn: Turn) -> int:
+    """Reasoning the request did not ask to see was never produced, so it is not billed."""
+    usage = completion.usage
+    hidden = 0 if turn.show_reasoning else usage.reasoning_tokens
+    return max(usage.completion_tokens - hidden, 1)
+
+
+# ---- request pieces ---------------------------------------------------------------------
+def _text(content: Any) -> str:
+    """Text of a string or a list of content blocks (other block kinds carry no text)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
+    return ""
+
+
+def _system_messages(system: Any) -> tuple[Message, ...]:
+    text = _text(system)
+    return (Message("system", text),) if text else ()
+
+
+def _chat_messages(raw: Any) -> list[Message]:
+    messages: list[Message] = []
+    for item in raw or ():
+        if isinstance(item, dict):
+            messages.extend(_message(item))
+    return messages
+
+
+def _message(raw: JSON) -> list[Message]:
+    """One wire message; its tool_result blocks become canonical role="tool" messages first."""
+    role, content = str(raw.get("role", "user")), raw.get("content")
+    if not isinstance(content, list):
+        return [Message(role, _text(content))]
+    blocks = [b for b in content if isinstance(b, dict)]
+    results = [Message("tool", _text(b.get("content"))) for b in blocks if b.get("type") == "tool_result"]
+    calls = tuple(
+        ToolCall(str(b.get("id", "")), str(b.get("name", "")), json.dumps(b.get("input") or {}))
+        for b in blocks
+        if b.get("type") == "tool_use"
+    )
+    text = _text(blocks)
+    rest = [Message(role, text, calls)] if text or calls or not results else []
+    return results + rest
+
+
+def _thinking_enabled(thinking: Any) -> bool:
+    return isinstance(thinking, dict) and thinking.get("type") in THINKING_TYPES
+
+
+def _tool_specs(raw: Any) -> tuple[ToolSpec, ...]:
+    specs = []
+    for tool in raw or ():
+        if isinstance(tool, dict) and tool.get("name"):
+            schema = tool.get("input_schema") if isinstance(tool.get("input_schema"), dict) else None
+            specs.append(ToolSpec(str(tool["name"]), tool.get("description") or "", schema))
+    return tuple(specs)
+
+
+def _tool_choice(raw: Any) -> str | JSON | None:
+    """In the shape generate.py reads: "none", {"name": ...}, or a plain word."""
+    if not isinstance(raw, dict):
+        return None
+    kind = raw.get("type")
+    if kind == "tool":
+        return {"name": raw.get("name")}
+    return {"any": "required", "none": "none"}.get(str(kind), "auto")
+
+
+def _output_schema(body: JSON) -> JSON | None:
+    """Structured outputs: `output_config.format` (current) or `output_format` (beta)."""
+    config = body.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) else body.get("output_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
+        return fmt["schema"]
+    return None

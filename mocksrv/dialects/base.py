@@ -108,6 +108,16 @@ class Dialect:
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
         raise NotImplementedError
 
+    def stream_error_event(
+        self, error: MockError, request_id: str, completion: Completion, turn: Turn, position: int
+    ) -> SSEEvent:
+        """The in-stream error written after `position` events of this completion's stream.
+
+        Most dialects need only the error; one whose events are numbered or refer to the
+        answer (Responses: `sequence_number`, the response id) overrides this.
+        """
+        return self.render_stream_error(error, request_id)
+
     def keepalive(self) -> bytes:
         """What to send during a stall so clients and proxies keep the stream open."""
         return b": keep-alive\n\n"

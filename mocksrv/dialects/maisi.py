@@ -21,21 +21,29 @@ class MaisiChat(OpenAIChat):
 
 
 class MaisiResponses(OpenAIResponses):
+    """OpenAI Responses under /maisi/v1/responses, Bearer auth, the official shapes."""
+
     name = "maisi"
     prefix = "/maisi"
     base_path = "/maisi/v1"
-    routes = ()
+    routes = (RouteSpec("POST", "/v1/responses"),)
 
 
 class MaisiMessages(AnthropicMessages):
-    """Anthropic Messages under /maisi/v1/messages, with Bearer auth like every Maisi route."""
+    """Anthropic Messages under /maisi/v1/messages, with Bearer auth like every Maisi route.
+
+    The seed documents no `anthropic-version` rule; an aggregator forwards it rather than
+    enforcing it, so it is optional here (the SDK sends it anyway).
+    """
 
     name = "maisi"
     prefix = "/maisi"
     base_path = "/maisi"
-    routes = ()
+    routes = (RouteSpec("POST", "/v1/messages"),)
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
+    schema_dir = "anthropic"
+    require_version = False
 
 
 class MaisiGemini(GeminiGenerate):
@@ -44,6 +52,8 @@ class MaisiGemini(GeminiGenerate):
     name = "maisi"
     prefix = "/maisi/gemini"
     base_path = "/maisi/gemini"
-    routes = ()
+    # The docs list only the two generation methods (seed 003 / wire-facts 6.4).
+    routes = tuple(r for r in GeminiGenerate.routes if r.operation == "generate")
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
+    snake_case = False  # "本平台约定:仅使用小驼峰字段": snake_case names get a 400

@@ -33,4 +33,4 @@ class MountseaResponses(OpenAIResponses):
     name = "mountsea"
     prefix = "/mountsea"
     base_path = "/mountsea/chat"
-    routes = ()
+    routes = (RouteSpec("POST", "/chat/v1/responses"), RouteSpec("POST", "/chat/responses"))

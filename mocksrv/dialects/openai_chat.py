@@ -7,41 +7,20 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn
+from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn
 from ..model import pieces as split_pieces
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
+from .base import AuthScheme, Incoming, RouteSpec, dumps
+from .openai_common import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
 
-# kind -> (status, type, code). Variants replace single entries.
-OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {
-    ErrorKind.BAD_REQUEST: (400, "invalid_request_error", None),
-    ErrorKind.AUTH: (401, "invalid_request_error", "invalid_api_key"),
-    ErrorKind.PERMISSION: (403, "request_forbidden", "unsupported_country_region_territory"),
-    ErrorKind.NOT_FOUND: (404, "invalid_request_error", "model_not_found"),
-    ErrorKind.CONTEXT_LENGTH: (400, "invalid_request_error", "context_length_exceeded"),
-    ErrorKind.RATE_LIMIT: (429, "requests", "rate_limit_exceeded"),
-    ErrorKind.QUOTA: (429, "insufficient_quota", "insufficient_quota"),
-    ErrorKind.SERVER_ERROR: (500, "server_error", None),
-    ErrorKind.OVERLOADED: (503, "server_error", None),
-    ErrorKind.TIMEOUT: (504, "server_error", "timeout"),
-    ErrorKind.TOO_LARGE: (413, "invalid_request_error", "request_too_large"),
-    ErrorKind.METHOD_NOT_ALLOWED: (405, "invalid_request_error", "method_not_allowed"),
-}
-
-MISSING_KEY_MESSAGE = (
-    "You didn't provide an API key. You need to provide your API key in an Authorization header "
-    "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with "
-    "blank username) if you're accessing the API from your browser and are prompted for a "
-    "username and password. You can obtain an API key from https://platform.openai.com/account/api-keys."
-)
-
-RATE_LIMIT_HEADERS = {
-    "x-ratelimit-limit-requests": "10000",
-    "x-ratelimit-limit-tokens": "30000000",
-    "x-ratelimit-remaining-requests": "9999",
-    "x-ratelimit-remaining-tokens": "29999000",
-    "x-ratelimit-reset-requests": "6ms",
-    "x-ratelimit-reset-tokens": "0s",
-}
+# Re-exported: the compatible variants import the shared table from here.
+__all__ = [
+    "MISSING_KEY_MESSAGE",
+    "OPENAI_ERRORS",
+    "RATE_LIMIT_HEADERS",
+    "OpenAIChat",
+    "argument_fragments",
+    "text_of",
+]
 
 
 def text_of(content: Any) -> str:
@@ -58,7 +37,7 @@ def argument_fragments(arguments: str) -> list[str]:
     return split_pieces(arguments) or [""]
 
 
-class OpenAIChat(Dialect):
+class OpenAIChat(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
@@ -70,13 +49,6 @@ class OpenAIChat(Dialect):
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "openai"
 
-    errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
-    success_headers: ClassVar[dict[str, str]] = {
-        "openai-version": "2020-10-01",
-        "openai-processing-ms": "1",
-        "access-control-expose-headers": "X-Request-ID",
-        **RATE_LIMIT_HEADERS,
-    }
     # Shape switches the compatible variants flip.
     system_fingerprint: ClassVar[str | None] = "fp_mocksrv01"
     service_tier: ClassVar[str | None] = "default"
@@ -86,6 +58,7 @@ class OpenAIChat(Dialect):
     empty_delta_before_finish: ClassVar[bool] = False
     always_usage_chunk: ClassVar[bool] = False  # usage chunk even without include_usage
     omit_null_finish: ClassVar[bool] = False  # leave finish_reason out until the last chunk
+    honours_include_usage: ClassVar[bool] = True  # `usage: null` on chunks, then a usage chunk
 
     # ---- parsing ------------------------------------------------------------------------
     def parse(self, incoming: Incoming) -> Turn:
@@ -208,7 +181,7 @@ class OpenAIChat(Dialect):
             "model": completion.model,
         }
         head = self._identity(head)
-        usage_on_every_chunk = turn.include_usage
+        usage_on_every_chunk = turn.include_usage and self.honours_include_usage
         for index, reply in enumerate(completion.choices):
             for delta, finish, is_content, lp in self._deltas(reply, turn):
                 choice: JSON = {"index": index, "delta": delta}
@@ -247,44 +220,9 @@ class OpenAIChat(Dialect):
             yield {}, None, False, None
         yield {}, reply.finish, False, None
 
-    # ---- errors and headers -------------------------------------------------------------
-    def _error_entry(self, error: MockError) -> tuple[int, str, str | None]:
-        if error.detail == "route":  # no such URL or method: the same on every OpenAI-style API
-            return OPENAI_ERRORS[error.kind][0], "invalid_request_error", None
-        return self.errors[error.kind]
-
-    def error_object(self, error: MockError) -> JSON:
-        _, type_, code = self._error_entry(error)
-        message = error.text
-        if error.kind is ErrorKind.AUTH and error.detail == "missing":
-            message, code = MISSING_KEY_MESSAGE, None
-        return {"message": message, "type": type_, "param": error.param, "code": code}
-
-    def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
-        status = self._error_entry(error)[0]
-        return ErrorResponse(status, {"error": self.error_object(error)}, self.error_headers(error))
-
-    def error_headers(self, error: MockError) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if error.kind is ErrorKind.RATE_LIMIT:
-            headers.update(RATE_LIMIT_HEADERS)
-            headers["x-ratelimit-remaining-requests"] = "0"
-        if error.retry_after is not None:
-            headers["retry-after"] = f"{error.retry_after:g}"
-            headers["retry-after-ms"] = str(int(error.retry_after * 1000))
-        if error.kind is ErrorKind.QUOTA:
-            headers["x-should-retry"] = "false"
-        headers.update(error.headers)
-        return headers
-
+    # ---- errors (envelope, table and headers come from OpenAIErrors) --------------------
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
         return SSEEvent(dumps({"error": self.error_object(error)}))
-
-    def new_request_id(self, seed: str) -> str:
-        return f"req_{seed}"
-
-    def response_headers(self, request_id: str) -> dict[str, str]:
-        return {**self.success_headers, "x-request-id": request_id}
 
     def render_models(self, models: list[str], created: int) -> JSON:
         data = [{"id": m, "object": "model", "created": created, "owned_by": "mocksrv"} for m in models]
@@ -296,6 +234,14 @@ def _token_logprob(token: str, top: int) -> JSON:
     logprob = -round(int.from_bytes(digest, "big") / 65535 * 2, 4)
     alternatives = [
         {"token": token, "logprob": logprob, "bytes": list(token.encode())},
-        *({"token": f"{token}{k}", "logprob": logprob - k - 1, "bytes": list(f"{token}{k}".encode())} for k in range(top - 1)),
+        *(
+            {"token": f"{token}{k}", "logprob": logprob - k - 1, "bytes": list(f"{token}{k}".encode())}
+            for k in range(top - 1)
+        ),
     ]
-    return {"token": token, "logprob": logprob, "bytes": list(token.encode()), "top_logprobs": alternatives[:top]}
+    return {
+        "token": token,
+        "logprob": logprob,
+        "bytes": list(token.encode()),
+        "top_logprobs": alternatives[:top],
+    }

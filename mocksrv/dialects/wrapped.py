@@ -32,7 +32,9 @@ class WrappedChat(OpenAIChat):
 
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
         inner = super().render_error(error, request_id)
-        return ErrorResponse(inner.status, envelope(inner.status, inner.body["error"]["message"], None), inner.headers)
+        return ErrorResponse(
+            inner.status, envelope(inner.status, inner.body["error"]["message"], None), inner.headers
+        )
 
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
         return SSEEvent(dumps(self.render_error(error, request_id).body))

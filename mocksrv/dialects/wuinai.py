@@ -37,6 +37,7 @@ class WuinaiChat(OpenAIChat):
     choice_logprobs_key = False
     empty_delta_before_finish = True
     always_usage_chunk = True
+    honours_include_usage = False
     omit_null_finish = True
 
     def normalize(self, body: JSON) -> JSON:

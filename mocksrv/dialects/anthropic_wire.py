@@ -1,0 +1,158 @@
+"""Anthropic wire details that are not about content: ids, signatures, errors, headers.
+
+Error kinds map to the statuses and `error.type` values of the real API (wire-facts §4.4).
+`quota` has no exact Anthropic twin: the API's 402 `billing_error` is not retried by the SDK
+either, but the closest thing a running organisation meets is the monthly spend limit, which
+the API reports as 429 `rate_limit_error` with `details.error_code =
+"enforced_spend_limit_reached"` (anthropic 2.x raises `EnforcedSpendLimitReachedError`, a
+`RateLimitError`). We answer that, plus `x-should-retry: false` so no SDK retries it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import time
+from datetime import UTC, datetime
+
+from ..errors import MockError
+from ..model import JSON, ErrorKind
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+ORGANIZATION_ID = "5b2c1f0e-8d4a-4c3b-9e7f-a1b2c3d4e5f6"
+CONTEXT_WINDOW = 200_000
+
+# kind -> (status, error.type)
+ERRORS: dict[ErrorKind, tuple[int, str]] = {
+    ErrorKind.BAD_REQUEST: (400, "invalid_request_error"),
+    ErrorKind.AUTH: (401, "authentication_error"),
+    ErrorKind.PERMISSION: (403, "permission_error"),
+    ErrorKind.NOT_FOUND: (404, "not_found_error"),
+    ErrorKind.CONTEXT_LENGTH: (400, "invalid_request_error"),
+    ErrorKind.RATE_LIMIT: (429, "rate_limit_error"),
+    ErrorKind.QUOTA: (429, "rate_limit_error"),
+    ErrorKind.SERVER_ERROR: (500, "api_error"),
+    ErrorKind.OVERLOADED: (529, "overloaded_error"),
+    ErrorKind.TIMEOUT: (504, "timeout_error"),
+    ErrorKind.TOO_LARGE: (413, "request_too_large"),
+    ErrorKind.METHOD_NOT_ALLOWED: (405, "invalid_request_error"),
+}
+
+# Used when a MockError carries no message of its own (scenario steps usually don't).
+MESSAGES: dict[ErrorKind, str] = {
+    ErrorKind.BAD_REQUEST: "Invalid request",
+    ErrorKind.PERMISSION: "Your API key does not have permission to use the specified resource.",
+    ErrorKind.NOT_FOUND: "Not found",
+    ErrorKind.RATE_LIMIT: (
+        "This request would exceed the rate limit for your organization of 50 requests per minute. "
+        "For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response "
+        "headers for current usage. Please reduce the prompt length or the maximum tokens requested, "
+        "or try again later."
+    ),
+    ErrorKind.QUOTA: (
+        "You have reached your specified API usage limits. You will regain access on the first "
+        "day of next month at 00:00 UTC."
+    ),
+    ErrorKind.SERVER_ERROR: "Internal server error",
+    ErrorKind.OVERLOADED: "Overloaded",
+    ErrorKind.TIMEOUT: "Request timed out",
+    ErrorKind.TOO_LARGE: "Request exceeds the maximum allowed number of bytes.",
+    ErrorKind.METHOD_NOT_ALLOWED: "Method not allowed",
+}
+
+RATE_LIMITS = {"requests": 4000, "tokens": 2_000_000, "input-tokens": 1_600_000, "output-tokens": 400_000}
+
+
+def base62(number: int, width: int) -> str:
+    """`number` in base 62, left-padded or cut to exactly `width` characters."""
+    digits = ""
+    while number:
+        number, rest = divmod(number, 62)
+        digits = _BASE62[rest] + digits
+    return digits.rjust(width, "0")[-width:]
+
+
+def _digits(text: str, width: int) -> str:
+    """`width` base-62 characters derived from text: stable, and as dense as real ids."""
+    return base62(int.from_bytes(hashlib.blake2b(text.encode(), digest_size=24).digest(), "big"), width)
+
+
+def message_id(completion_id: str) -> str:
+    return "msg_01" + _digits(completion_id, 22)
+
+
+def request_id(seed: str) -> str:
+    return "req_011C" + _digits(seed, 20)
+
+
+def tool_use_id(call_id: str) -> str:
+    """toolu_01 + the hex of a canonical call_<hex> id, so one call has one id everywhere."""
+    if call_id.startswith("toolu_"):
+        return call_id
+    rest = call_id.removeprefix("call_")
+    if rest and _HEX.fullmatch(rest):
+        return "toolu_01" + rest
+    return "toolu_01" + _digits(call_id, 22)
+
+
+def signature(thinking: str) -> str:
+    """A stable, opaque-looking thinking signature (real ones are base64 protobufs)."""
+    digest = hashlib.blake2b(thinking.encode(), digest_size=48).digest()
+    return base64.b64encode(b"\x12\xa4\x01\n\x02\x18\x02" + digest).decode()
+
+
+def rfc3339(epoch: float) -> str:
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rate_limit_headers(exhausted: bool = False, reset_in: float = 1.0) -> dict[str, str]:
+    reset = rfc3339(time.time() + reset_in)
+    headers: dict[str, str] = {}
+    for name, limit in RATE_LIMITS.items():
+        remaining = 0 if exhausted and name == "requests" else limit - 1
+        headers[f"anthropic-ratelimit-{name}-limit"] = str(limit)
+        headers[f"anthropic-ratelimit-{name}-remaining"] = str(remaining)
+        headers[f"anthropic-ratelimit-{name}-reset"] = reset
+    return headers
+
+
+def error_message(error: MockError) -> str:
+    if error.kind is ErrorKind.AUTH:
+        return "x-api-key header is required" if error.detail == "missing" else "invalid x-api-key"
+    if error.detail == "schema":
+        return _schema_message(error)
+    if error.message:
+        return error.message
+    if error.kind is ErrorKind.CONTEXT_LENGTH:
+        return f"prompt is too long: {CONTEXT_WINDOW + 4_113} tokens > {CONTEXT_WINDOW} maximum"
+    return MESSAGES[error.kind]
+
+
+def _schema_message(error: MockError) -> str:
+    """Pydantic-style, as the real API words it: `max_tokens: Field required`."""
+    param = re.sub(r"\[(\d+)\]", r"\1", error.param or "body")
+    if error.message.startswith("Missing required parameter"):
+        return f"{param}: Field required"
+    return error.message  # already names the parameter
+
+
+def error_object(error: MockError) -> JSON:
+    body: JSON = {"type": ERRORS[error.kind][1], "message": error_message(error)}
+    if error.kind is ErrorKind.QUOTA:
+        body["details"] = {"error_code": "enforced_spend_limit_reached"}
+    return body
+
+
+def error_headers(error: MockError) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if error.kind in (ErrorKind.RATE_LIMIT, ErrorKind.QUOTA):
+        headers.update(rate_limit_headers(exhausted=True, reset_in=error.retry_after or 60))
+    if error.retry_after is not None:
+        headers["retry-after"] = f"{error.retry_after:g}"
+    if error.kind is ErrorKind.QUOTA:
+        headers["x-should-retry"] = "false"
+    headers.update(error.headers)
+    return headers

@@ -1,0 +1,88 @@
+"""What every OpenAI endpoint shares: the error envelope and table, error and success headers."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..errors import MockError
+from ..model import JSON, ErrorKind
+from .base import Dialect, ErrorResponse
+
+# kind -> (status, type, code). Variants replace single entries.
+OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {
+    ErrorKind.BAD_REQUEST: (400, "invalid_request_error", None),
+    ErrorKind.AUTH: (401, "invalid_request_error", "invalid_api_key"),
+    ErrorKind.PERMISSION: (403, "request_forbidden", "unsupported_country_region_territory"),
+    ErrorKind.NOT_FOUND: (404, "invalid_request_error", "model_not_found"),
+    ErrorKind.CONTEXT_LENGTH: (400, "invalid_request_error", "context_length_exceeded"),
+    ErrorKind.RATE_LIMIT: (429, "requests", "rate_limit_exceeded"),
+    ErrorKind.QUOTA: (429, "insufficient_quota", "insufficient_quota"),
+    ErrorKind.SERVER_ERROR: (500, "server_error", None),
+    ErrorKind.OVERLOADED: (503, "server_error", None),
+    ErrorKind.TIMEOUT: (504, "server_error", "timeout"),
+    ErrorKind.TOO_LARGE: (413, "invalid_request_error", "request_too_large"),
+    ErrorKind.METHOD_NOT_ALLOWED: (405, "invalid_request_error", "method_not_allowed"),
+}
+
+MISSING_KEY_MESSAGE = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header "
+    "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with "
+    "blank username) if you're accessing the API from your browser and are prompted for a "
+    "username and password. You can obtain an API key from https://platform.openai.com/account/api-keys."
+)
+
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "10000",
+    "x-ratelimit-limit-tokens": "30000000",
+    "x-ratelimit-remaining-requests": "9999",
+    "x-ratelimit-remaining-tokens": "29999000",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "0s",
+}
+
+
+class OpenAIErrors(Dialect):
+    """Error envelope `{"error": {message, type, param, code}}`, its headers, success headers."""
+
+    errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
+    success_headers: ClassVar[dict[str, str]] = {
+        "openai-version": "2020-10-01",
+        "openai-processing-ms": "1",
+        "access-control-expose-headers": "X-Request-ID",
+        **RATE_LIMIT_HEADERS,
+    }
+
+    def _error_entry(self, error: MockError) -> tuple[int, str, str | None]:
+        if error.detail in ("route", "no_fixture"):  # mock-level misses: the same on every OpenAI-style API
+            return OPENAI_ERRORS[error.kind][0], "invalid_request_error", None
+        return self.errors[error.kind]
+
+    def error_object(self, error: MockError) -> JSON:
+        _, type_, code = self._error_entry(error)
+        message = error.text
+        if error.kind is ErrorKind.AUTH and error.detail == "missing":
+            message, code = MISSING_KEY_MESSAGE, None
+        return {"message": message, "type": type_, "param": error.param, "code": code}
+
+    def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
+        status = self._error_entry(error)[0]
+        return ErrorResponse(status, {"error": self.error_object(error)}, self.error_headers(error))
+
+    def error_headers(self, error: MockError) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if error.kind is ErrorKind.RATE_LIMIT:
+            headers.update(RATE_LIMIT_HEADERS)
+            headers["x-ratelimit-remaining-requests"] = "0"
+        if error.retry_after is not None:
+            headers["retry-after"] = f"{error.retry_after:g}"
+            headers["retry-after-ms"] = str(int(error.retry_after * 1000))
+        if error.kind is ErrorKind.QUOTA:
+            headers["x-should-retry"] = "false"
+        headers.update(error.headers)
+        return headers
+
+    def new_request_id(self, seed: str) -> str:
+        return f"req_{seed}"
+
+    def response_headers(self, request_id: str) -> dict[str, str]:
+        return {**self.success_headers, "x-request-id": request_id}
