@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 PORT ?= 8080
 HOST ?= 127.0.0.1
 ARGS ?=
+# Minutes of `make soak`.
+DURATION ?= 10
 
-.PHONY: install serve test lint format validate bench clean
+.PHONY: install serve test lint format validate bench soak clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +34,14 @@ format: install
 
 validate: install
 	$(VENV)/bin/mocksrv validate fixtures
+
+# Mixed traffic with faults for DURATION minutes on loopback; fails if memory is not flat.
+soak: install
+	$(PY) scripts/soak.py --minutes $(DURATION)
+
+# mocksrv vs a bare aiohttp server on loopback, pinned cores, 3-4 minutes; see docs/benchmark.md.
+bench: install
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from . import heartbeat, inspector, openapi
 from .journal import select
 from .loader import check_document
 from .scenarios import RUNTIME_SCENARIOS, SERVER_SCENARIO, session_setting
@@ -31,17 +33,29 @@ def services_of(request: web.Request) -> Services:
 @web.middleware
 async def admin_auth(request: web.Request, handler):
     token = services_of(request).config.admin_token
-    if token and request.path != "/_mock/health":
+    if token and request.path != "/_mock/health" and not inspector.is_public(request.path):
         given = request.headers.get("x-mock-admin-token") or request.headers.get(
             "authorization", ""
         ).removeprefix("Bearer ")
+        if request.path == "/_mock/events":  # EventSource cannot send headers
+            given = given or request.query.get("token", "")
         if not hmac.compare_digest(given.encode(), token.encode()):
             return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
     return await handler(request)
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    status, body = await heartbeat.health(services_of(request).state)  # every live worker
+    body["tasks"] = len(asyncio.all_tasks())  # this worker's open tasks: soak and leak checks
+    return web.json_response(body, status=status)
+
+
+async def openapi_document(request: web.Request) -> web.Response:
+    """GET /_mock/openapi.json: every dialect route, for fuzzers and client generators."""
+    services = services_of(request)
+    server = f"{request.scheme}://{request.host}"
+    document = openapi.cached_document(services.schemas, services.config.root_dialect, server)
+    return web.Response(body=document, content_type="application/json")
 
 
 async def list_requests(request: web.Request) -> web.Response:
@@ -53,6 +67,7 @@ async def list_requests(request: web.Request) -> web.Response:
 
 async def clear_requests(request: web.Request) -> web.Response:
     await services_of(request).state.journal_clear()
+    services_of(request).live.publish("reset")
     return web.json_response({"cleared": True})
 
 
@@ -90,11 +105,19 @@ async def list_fixtures(request: web.Request) -> web.Response:
     return web.json_response({"fixtures": [f.source for f in fixtures]})
 
 
+async def delete_document(request: web.Request, kind: str, key: str) -> web.Response:
+    name = request.match_info[key]
+    if not await services_of(request).state.delete_document(kind, name):
+        return problem(404, f"No run-time {kind} entry {name!r} (entries from files are not removable).")
+    return web.json_response({"deleted": name})
+
+
 async def delete_fixture(request: web.Request) -> web.Response:
-    removed = await services_of(request).state.delete_document(RUNTIME_FIXTURES, request.match_info["id"])
-    if not removed:
-        return problem(404, f"No run-time fixture {request.match_info['id']!r} (files are not removable).")
-    return web.json_response({"deleted": request.match_info["id"]})
+    return await delete_document(request, RUNTIME_FIXTURES, "id")
+
+
+async def delete_scenario(request: web.Request) -> web.Response:
+    return await delete_document(request, RUNTIME_SCENARIOS, "name")
 
 
 async def add_scenarios(request: web.Request) -> web.Response:
@@ -124,6 +147,8 @@ async def switch_scenario(request: web.Request, setting: str) -> web.Response:
     if name is not None and name not in await services.scenarios.known():
         return problem(404, f"Unknown scenario {name!r}.")
     await services.state.set_setting(setting, name)
+    if setting == SERVER_SCENARIO:
+        services.live.publish("scenario", {"active": name})  # other open pages follow
     return web.json_response({"active": name})
 
 
@@ -139,6 +164,7 @@ async def bind_session(request: web.Request) -> web.Response:
 
 async def reset(request: web.Request) -> web.Response:
     await services_of(request).state.reset()
+    services_of(request).live.publish("reset")
     return web.json_response({"reset": True})
 
 
@@ -147,6 +173,7 @@ def control_app() -> web.Application:
     app.router.add_routes(
         [
             web.get("/health", health),
+            web.get("/openapi.json", openapi_document),
             web.get("/requests", list_requests),
             web.delete("/requests", clear_requests),
             web.get("/fixtures", list_fixtures),
@@ -154,9 +181,11 @@ def control_app() -> web.Application:
             web.delete("/fixtures/{id}", delete_fixture),
             web.get("/scenarios", list_scenarios),
             web.post("/scenarios", add_scenarios),
+            web.delete("/scenarios/{name}", delete_scenario),
             web.put("/scenario", set_scenario),
             web.put("/sessions/{session}/scenario", bind_session),
             web.post("/reset", reset),
+            *inspector.routes(),
         ]
     )
     return app

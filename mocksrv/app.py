@@ -6,7 +6,7 @@ import functools
 
 from aiohttp import web
 
-from . import loader
+from . import heartbeat, loader
 from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects
@@ -17,7 +17,7 @@ from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
 from .services import SERVICES, Services
-from .state import MemoryStore, StateStore
+from .state import StateStore, open_state
 from .store import FixtureStore
 
 
@@ -27,7 +27,7 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
     schemas.compile_all()
     bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
     custom = loader.load(list(config.fixture_dirs), schemas)
-    state = state or MemoryStore(config.journal_limit)
+    state = state or open_state(config.state_url, config.journal_limit)
     scenarios = ScenarioBook(
         state,
         bundled.scenarios + custom.scenarios,
@@ -65,8 +65,15 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
         prefixes.setdefault("", next(d for d in dialects if d.name == config.root_dialect))
     app[DIALECT_BY_PREFIX] = sorted(prefixes.items(), key=lambda item: -len(item[0]))
     app.add_subapp("/_mock", control_app())
+    app.cleanup_ctx.append(heartbeat.heartbeat_ctx)
+    app.on_response_prepare.append(heartbeat.tag_response)
+    app.on_shutdown.append(_end_live_streams)
     app.on_cleanup.append(_close_state)
     return app
+
+
+async def _end_live_streams(app: web.Application) -> None:
+    app[SERVICES].live.close()  # open inspector pages must not hold up shutdown
 
 
 async def _close_state(app: web.Application) -> None:

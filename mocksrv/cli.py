@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -20,21 +19,23 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="start the server")
-    serve.add_argument("--host", default=os.environ.get("MOCKSRV_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("MOCKSRV_PORT", "8080")))
+    # Flags left out are filled from MOCKSRV_* variables (env.py), then from the defaults.
+    serve.add_argument("--host", help="default 127.0.0.1 ($MOCKSRV_HOST)")
+    serve.add_argument("--port", type=int, help="default 8080 ($MOCKSRV_PORT)")
     serve.add_argument(
         "--fixtures",
         action="append",
         type=Path,
-        default=[],
         metavar="DIR",
-        help="fixture/scenario directory or file (repeatable; earlier wins)",
+        help="fixture/scenario dir or file (repeatable; earlier wins; $MOCKSRV_FIXTURES, os.pathsep)",
     )
     serve.add_argument("--no-bundled", action="store_true", help="do not load the bundled fixtures")
-    serve.add_argument("--dialect", help="also serve this dialect's native paths at /")
-    serve.add_argument("--scenario", help="server-wide scenario")
-    serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--strict", action="store_true", help="unmatched requests get a 404")
+    serve.add_argument("--dialect", help="also serve this dialect's native paths at / ($MOCKSRV_DIALECT)")
+    serve.add_argument("--scenario", help="server-wide scenario ($MOCKSRV_SCENARIO)")
+    serve.add_argument("--seed", type=int, help="default 0 ($MOCKSRV_SEED)")
+    serve.add_argument(
+        "--strict", action="store_true", help="unmatched requests get a 404 ($MOCKSRV_STRICT=1)"
+    )
     serve.add_argument(
         "--api-key",
         action="append",
@@ -42,10 +43,35 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="accept only these keys (repeatable); default: any non-empty key",
     )
-    serve.add_argument("--admin-token", default=os.environ.get("MOCKSRV_ADMIN_TOKEN"))
+    serve.add_argument("--admin-token", help="token for /_mock/ ($MOCKSRV_ADMIN_TOKEN)")
     serve.add_argument("--max-body", type=int, default=ServerConfig.max_body_bytes, metavar="BYTES")
     serve.add_argument("--journal-limit", type=int, default=ServerConfig.journal_limit)
-    serve.add_argument("--log-level", default="INFO")
+    serve.add_argument(
+        "--shutdown-grace",
+        type=float,
+        default=ServerConfig.shutdown_grace_s,
+        metavar="SECONDS",
+        help="on SIGTERM/SIGINT, in-flight requests may finish within this (default %(default)s)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=ServerConfig.body_timeout_s,
+        metavar="SECONDS",
+        help="a request body must arrive within this, else 400 (default %(default)s)",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="URL",
+        help="state shared by workers/replicas: redis://host:port/db[?prefix=P] ($MOCKSRV_STATE)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes on one port, default 1 ($MOCKSRV_WORKERS); with --state they share state",
+    )
+    serve.add_argument("--log-level", help="default INFO ($MOCKSRV_LOG_LEVEL)")
 
     validate = commands.add_parser("validate", help="check fixture and scenario files")
     validate.add_argument("paths", nargs="*", type=Path)
@@ -75,21 +101,42 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         admin_token=args.admin_token,
         max_body_bytes=args.max_body,
         journal_limit=args.journal_limit,
+        shutdown_grace_s=args.shutdown_grace,
+        body_timeout_s=args.body_timeout,
+        state_url=args.state,
+        workers=args.workers,
     )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .dialects import dialect_names
-    from .server import serve
+    from .env import apply, from_environ
+    from .server import exposure_problem, run, serve
 
+    try:
+        apply(args, from_environ())
+    except ConfigError as exc:
+        print("\n".join(f"mocksrv: {p}" for p in exc.problems), file=sys.stderr)
+        return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     if args.dialect and args.dialect not in dialect_names():
         print(
             f"mocksrv: unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}", file=sys.stderr
         )
         return 2
+    if args.workers < 1:
+        print("mocksrv: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if problem := exposure_problem(_config(args)):
+        print(problem, file=sys.stderr)
+        return 2
     try:
-        return asyncio.run(serve(_config(args)))
+        config = _config(args)
+        if config.workers > 1:
+            from .prefork import run_workers
+
+            return run_workers(config)
+        return run(serve(config))
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1

@@ -27,8 +27,13 @@ class ServerConfig:
     strict: bool = False
     api_keys: frozenset[str] | None = None  # None: any non-empty key is valid
     max_body_bytes: int = 8 * 1024 * 1024
+    body_timeout_s: float = 30.0  # a request body must arrive within this (slow clients)
+    shutdown_grace_s: float = 10.0  # SIGTERM/SIGINT: in-flight answers may finish within this
+    idle_timeout_s: float = 75.0  # idle keep-alive, or never-finished request headers
     journal_limit: int = 1000
     journal_body_bytes: int = 64 * 1024
     max_delay_ms: float = 600_000  # no scripted pause lasts longer than this
     admin_token: str | None = None
+    state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
+    workers: int = 1  # processes sharing the port (SO_REUSEPORT)
     models: tuple[str, ...] = field(default=DEFAULT_MODELS)

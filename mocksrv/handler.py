@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import random
 import time
-import uuid
 
+import orjson
 from aiohttp import web
 
+from . import rendered
 from .dialects.base import Dialect, ErrorResponse, Incoming, RouteSpec
 from .errors import MockError
 from .faults import Plan
 from .generate import conversation_key, generate_reply, seed_for
-from .intake import check_auth, check_schema, read_incoming
+from .intake import PARSED, check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
 from .model import Completion, ErrorKind, Reply, Turn, pieces, usage_for
 from .replay import replay
 from .scenarios import with_fixture_defaults
 from .services import SERVICES, Services
-from .sse import write_events
+from .sse import StreamOutcome, write_events
 from .store import Choice
 from .timing import Pacer
 
@@ -31,17 +34,18 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
     services = request.app[SERVICES]
     trace = trace_of(request)
     trace.dialect = dialect.name
-    request_id = dialect.new_request_id(uuid.uuid4().hex)
+    request_id = dialect.new_request_id(new_hex_id())
     trace.session = request.headers.get(SESSION_HEADER)  # known even when auth fails
     try:
-        incoming = await read_incoming(request, dialect, route, services.config)
+        incoming = await read_incoming(request, dialect, route, services.config, services.memo)
         credential = check_auth(dialect, incoming, services.config)
         trace.session = trace.session or credential
         if route.operation == "models":
             models = dialect.render_models(list(services.config.models), int(time.time()))
             return json_response(dialect, models, request_id, trace)
-        check_schema(dialect, route.operation, incoming, services.schemas)
-        turn = dialect.parse(incoming)
+        parsed = request.get(PARSED)
+        check_schema(dialect, route.operation, incoming, services.schemas, parsed)
+        turn = parse_turn(dialect, incoming, parsed)
         return await answer(services, dialect, request, incoming, turn, credential, request_id)
     except MockError as error:
         if error.detail == "schema":
@@ -60,39 +64,54 @@ async def answer(
 ) -> web.StreamResponse:
     trace = trace_of(request)
     session = trace.session or credential
-    request_key = conversation_key(turn)
+    keys: list[int] = []
+
+    def request_key() -> int:  # hashing the conversation costs: only when something needs it
+        if not keys:
+            keys.append(conversation_key(turn))
+        return keys[0]
+
     selection = await services.scenarios.select(request.headers.get(SCENARIO_HEADER), credential, session)
-    plan = await services.scenarios.plan(selection, session, str(request_key), events_hint=8)
-    choice = await services.fixtures.choose(turn, session)
-    if choice is not None:
-        trace.fixture, trace.step = choice.fixture.id, choice.step_index
-        plan = with_fixture_defaults(
-            plan,
-            bool(selection and selection.personal),
-            choice.fixture.latency,
-            choice.fixture.stream,
-            services.config.max_delay_ms,
-        )
-    if selection is not None:
-        trace.scenario, trace.step = plan.scenario, plan.step if plan.step is not None else trace.step
-    trace.faults = plan.fault_names
+    key_text = str(request_key()) if selection is not None else ""
+    plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
+    trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
+    # Scenario errors and faults come first, so they do not use up a fixture's next reply.
     if plan.error is not None:
         raise plan.error
     if plan.fault is not None:
         return await request_fault(plan, request)
+    choice = await services.fixtures.choose(turn, session)
+    if choice is not None:
+        trace.fixture, trace.reply = choice.fixture.id, choice.step_index
+        personal = bool(selection and selection.personal)
+        latency, stream = choice.fixture.latency, choice.fixture.stream
+        plan = with_fixture_defaults(plan, personal, latency, stream, services.config.max_delay_ms)
+        trace.faults = plan.fault_names
     if choice is not None and choice.fixture.raw is not None:
         trace.mark_first_byte()
         trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
+        trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
         return await replay(request, choice.fixture.raw, trace.headers())
-    replies = await pick_replies(services, turn, choice, request_key)
+    replies = await pick_replies(services, turn, choice, request_key() if choice is None else 0)
     completion = build_completion(turn, replies)
-    rng = random.Random(seed_for(services.config.seed, request_key, "timing"))
-    pacer = Pacer(plan.latency, loop_time(), rng) if plan.latency and plan.latency.paces else None
+    pacer = None
+    if plan.latency and plan.latency.paces:
+        rng = random.Random(seed_for(services.config.seed, request_key(), "timing"))
+        pacer = Pacer(plan.latency, loop_time(), rng)
+    renders = _renders(request, turn)
     if turn.stream:
-        return await stream_response(dialect, request, completion, turn, plan, pacer, request_id)
+        return await stream_response(dialect, request, completion, turn, plan, pacer, request_id, renders)
     if pacer is not None:
         await asyncio.sleep(pacer.total_ms(max(len(r.content_pieces) for r in completion.choices)) / 1000)
-    return json_response(dialect, dialect.render(completion, turn), request_id, trace)
+    raw = rendered.body(renders, dialect, completion, turn)
+    body = orjson.loads(raw) if raw is not None else dialect.render(completion, turn)
+    return json_response(dialect, body, request_id, trace, raw)
+
+
+def _renders(request: web.Request, turn: Turn) -> dict | None:
+    """The memo's template table for this turn (rendered.py), when the turn came from the memo."""
+    parsed = request.get(PARSED)
+    return parsed.renders if parsed is not None and parsed.turn is turn else None
 
 
 async def pick_replies(
@@ -125,14 +144,21 @@ def limit_reply(reply: Reply, max_tokens: int | None) -> Reply:
 
 
 def build_completion(turn: Turn, replies: list[Reply]) -> Completion:
+    if not (turn.show_reasoning or turn.silent_reasoning):
+        replies = [dataclasses.replace(r, reasoning=None) for r in replies]
     choices = tuple(limit_reply(r, turn.max_tokens) for r in replies)
     return Completion(
-        id=uuid.uuid4().hex[:29],
+        id=new_hex_id()[:29],
         created=int(time.time()),
         model=turn.model,
         choices=choices,
         usage=usage_for(turn, choices),
     )
+
+
+def new_hex_id() -> str:
+    """32 random hex digits, like uuid4().hex (random from the OS, so distinct across workers)."""
+    return os.urandom(16).hex()
 
 
 def loop_time() -> float:
@@ -147,6 +173,7 @@ async def stream_response(
     plan: Plan,
     pacer: Pacer | None,
     request_id: str,
+    renders: dict | None = None,
 ) -> web.StreamResponse:
     trace = trace_of(request)
     headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
@@ -161,14 +188,17 @@ async def stream_response(
         error_event = dialect.stream_error_event(
             MockError(faults.error), request_id, completion, turn, faults.error_after
         )
+    trace.stream = StreamOutcome()  # filled as events go out: kept even if the client leaves
+    events = rendered.stream(renders, dialect, completion, turn) if pacer is None and faults is None else None
     outcome = await write_events(
         response,
-        list(dialect.render_stream(completion, turn)),
+        events if events is not None else dialect.render_stream(completion, turn),  # paced: one at a time
         pacer,
         faults,
         error_event,
         dialect.keepalive(),
         abort=lambda: _abort(request),
+        outcome=trace.stream,
     )
     trace.events, trace.ended_by = outcome.events, outcome.ended_by
     if outcome.ended_by != "disconnect":
@@ -197,9 +227,12 @@ async def request_fault(plan: Plan, request: web.Request) -> web.StreamResponse:
     raise ConnectionResetError(plan.fault)
 
 
-def json_response(dialect: Dialect, body: dict, request_id: str, trace: Trace) -> web.Response:
+def json_response(
+    dialect: Dialect, body: dict, request_id: str, trace: Trace, raw: bytes | None = None
+) -> web.Response:
+    trace.response_body, trace.response_raw = body, raw if raw is not None else dialect.encode_body(body)
     return web.Response(
-        body=dialect.encode_body(body),
+        body=trace.response_raw,
         headers={**dialect.response_headers(request_id), **trace.headers()},
         content_type="application/json",
     )
@@ -208,8 +241,9 @@ def json_response(dialect: Dialect, body: dict, request_id: str, trace: Trace) -
 def error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
     rendered: ErrorResponse = dialect.render_error(error, request_id)
     headers = {**dialect.response_headers(request_id), **trace.headers(), **rendered.headers}
+    trace.response_body, trace.response_raw = rendered.body, dialect.encode_body(rendered.body)
     return web.Response(
-        body=dialect.encode_body(rendered.body),
+        body=trace.response_raw,
         status=rendered.status,
         headers=headers,
         content_type="application/json",

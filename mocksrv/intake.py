@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from typing import Any
 
 import orjson
@@ -11,16 +13,37 @@ from .config import ServerConfig
 from .dialects.base import Dialect, Incoming, RouteSpec
 from .errors import MockError
 from .journal import trace_of
-from .model import ErrorKind
+from .memo import Parsed, RequestMemo, Watched
+from .model import ErrorKind, Turn
 from .schemas import SchemaRegistry
+
+# Protobuf's default recursion limit, which Google's front ends enforce. Well below the depth
+# at which jsonschema (Python recursion) or orjson.dumps (254 levels: journal, echoes) fail.
+MAX_JSON_DEPTH = 100
+PARSED = web.RequestKey("mocksrv.parsed", Parsed)  # this body's memo entry (memo.py), if kept
 
 
 async def read_incoming(
-    request: web.Request, dialect: Dialect, route: RouteSpec, config: ServerConfig
+    request: web.Request,
+    dialect: Dialect,
+    route: RouteSpec,
+    config: ServerConfig,
+    memo: RequestMemo | None = None,
 ) -> Incoming:
     body: Any = None
     if request.method in ("POST", "PUT", "PATCH"):
-        body = dialect.normalize(decode_json(await read_body(request, config.max_body_bytes), request))
+        raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
+        parsed = memo.get(dialect, request.path, raw) if memo is not None else None
+        if parsed is None:
+            decoded = decode_json(raw, request)
+            body = dialect.normalize(decoded)
+            if memo is not None:
+                request[PARSED] = memo.put(dialect, request.path, raw, decoded, body)
+        else:  # these bytes were decoded before: only the content type is left to check
+            check_content_type(request)
+            trace_of(request).body = parsed.decoded
+            body = parsed.body
+            request[PARSED] = parsed
     return Incoming(
         method=request.method,
         path=request.path,
@@ -32,21 +55,37 @@ async def read_incoming(
     )
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
+async def read_body(request: web.Request, limit: int, timeout_s: float | None = None) -> bytes:
+    too_large = MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
     if request.content_length is not None and request.content_length > limit:
-        raise MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
+        raise too_large
+    if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
+        raw = request.content.read_nowait()
+        if len(raw) > limit:
+            raise too_large
+        trace_of(request).raw_body = raw
+        return raw
     chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
-        chunks.append(chunk)
+    try:
+        # A client that trickles (or never finishes) its body must not hold a worker forever.
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise MockError(
+            ErrorKind.BAD_REQUEST,
+            f"Timed out reading the request body (limit {timeout_s:g} s).",
+            detail="body_timeout",
+        ) from None
     raw = b"".join(chunks)
     trace_of(request).raw_body = raw
     return raw
 
 
-def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
+def check_content_type(request: web.Request) -> None:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type and not (content_type == "application/json" or content_type.endswith("+json")):
         raise MockError(
@@ -54,6 +93,10 @@ def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
             f"Invalid Content-Type header ({content_type}), expected application/json.",
             detail="content_type",
         )
+
+
+def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
+    check_content_type(request)
     if not raw.strip():
         raise MockError(
             ErrorKind.BAD_REQUEST, "We could not parse the JSON body of your request: the body is empty."
@@ -70,8 +113,26 @@ def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
         raise MockError(
             ErrorKind.BAD_REQUEST, "The request body must be a JSON object.", detail="invalid_json"
         )
+    if too_deep(body, MAX_JSON_DEPTH):
+        raise MockError(
+            ErrorKind.BAD_REQUEST,
+            f"We could not parse the JSON body of your request: nesting exceeds {MAX_JSON_DEPTH} levels.",
+            detail="invalid_json",
+        )
     trace_of(request).body = body
     return body
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Iterative (no recursion): does any container sit more than `limit` levels down?"""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def check_auth(dialect: Dialect, incoming: Incoming, config: ServerConfig) -> str:
@@ -87,10 +148,31 @@ def mask(key: str) -> str:
     return key[:3] + "*" * max(len(key) - 7, 3) + key[-4:] if len(key) > 8 else "***"
 
 
-def check_schema(dialect: Dialect, operation: str, incoming: Incoming, schemas: SchemaRegistry) -> None:
+def check_schema(
+    dialect: Dialect,
+    operation: str,
+    incoming: Incoming,
+    schemas: SchemaRegistry,
+    parsed: Parsed | None = None,
+) -> None:
     name = f"{dialect.schema_dir}/request"
-    if incoming.body is None or not schemas.has(name):
+    if incoming.body is None or not schemas.has(name) or (parsed is not None and parsed.valid):
         return
     violation = schemas.first_violation(name, incoming.body)
     if violation is not None:
         raise MockError(ErrorKind.BAD_REQUEST, violation.message, param=violation.param, detail="schema")
+    if parsed is not None:
+        parsed.valid = True
+
+
+def parse_turn(dialect: Dialect, incoming: Incoming, parsed: Parsed | None = None) -> Turn:
+    """dialect.parse, kept with the body's memo entry unless it looked at headers or query."""
+    if parsed is None:
+        return dialect.parse(incoming)
+    if parsed.turn is not None:
+        return parsed.turn
+    headers, query = Watched(incoming.headers), Watched(incoming.query)
+    turn = dialect.parse(dataclasses.replace(incoming, headers=headers, query=query))
+    if not (headers.touched or query.touched):
+        parsed.turn = turn
+    return turn

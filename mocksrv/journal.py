@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,8 @@ SENSITIVE_HEADERS = frozenset(
     }
 )
 SENSITIVE_QUERY = frozenset({"key", "api_key", "token"})
-_ids = itertools.count(1)
+EVENT_LIMIT = 200  # stream events kept per entry
+EVENT_DATA_CHARS = 2000  # of each one's data
 
 
 @dataclass
@@ -37,7 +38,8 @@ class Trace:
     session: str | None = None
     fixture: str | None = None
     scenario: str | None = None
-    step: int | None = None
+    step: int | None = None  # the scenario step
+    reply: int | None = None  # the fixture's reply index (for `replies:` sequences)
     faults: list[str] = field(default_factory=list)
     events: int = 0
     ended_by: str | None = None
@@ -45,12 +47,18 @@ class Trace:
     violations: list[str] = field(default_factory=list)
     first_byte: float | None = None
     raw_body: bytes = b""
+    # The answer, for the inspector: references only, turned into journal form once, at the end.
+    response_body: Any = None  # a rendered JSON body
+    response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
+    stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
 
     def headers(self) -> dict[str, str]:
         """Response headers that say which fixture and scenario step produced the answer."""
         found = {"x-mocksrv-fixture": self.fixture, "x-mocksrv-scenario": self.scenario}
         if self.step is not None:
             found["x-mocksrv-step"] = str(self.step)
+        if self.reply is not None:
+            found["x-mocksrv-reply"] = str(self.reply)
         return {k: v for k, v in found.items() if v is not None}
 
     def mark_first_byte(self) -> None:
@@ -84,6 +92,54 @@ def bounded_body(body: Any, raw: bytes, limit: int) -> Any:
     return {"truncated": len(raw) > limit, "bytes": len(raw), "text": text}
 
 
+class Later:
+    """An entry value built when the entry is first read, not on the request's hot path.
+
+    A response capture (dozens of events per stream) costs more than the rest of the entry,
+    and most entries leave the bounded journal unread. Stores and the live push call
+    settled() before an entry leaves the process or is read.
+    """
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], Any]):
+        self.build = build
+
+
+def settled(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its Later values built (in place, once)."""
+    response = entry.get("response")
+    if isinstance(response, Later):
+        entry["response"] = response.build()
+    return entry
+
+
+def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
+    """What the journal shows of the answer: the body (bounded), or the first stream events."""
+    if trace.stream is not None:
+        return {"events": _events(trace), "omitted": max(trace.events - len(trace.stream.sent), 0)}
+    if trace.response_raw:
+        return {"body": bounded_body(trace.response_body, trace.response_raw, body_limit)}
+    return None
+
+
+def _events(trace: Trace) -> list[dict[str, Any]]:
+    """Stream events with their offsets in ms; built in one pass (this runs for every stream)."""
+    sent, times, started = trace.stream.sent[:EVENT_LIMIT], trace.stream.times, trace.started
+    if len(times) == 1:  # the whole stream went out in one write
+        at = round((times[0] - started) * 1000, 3)
+        events = [{"t_ms": at, "event": name, "data": data} for name, data in sent]
+    else:
+        events = [
+            {"t_ms": round((t - started) * 1000, 3), "event": name, "data": data}
+            for (name, data), t in zip(sent, times, strict=False)
+        ]
+    for event in events:
+        if len(event["data"]) > EVENT_DATA_CHARS:
+            event["data"], event["truncated"] = event["data"][:EVENT_DATA_CHARS], True
+    return events
+
+
 def entry(
     trace: Trace,
     method: str,
@@ -92,11 +148,12 @@ def entry(
     headers: dict[str, str],
     query: dict[str, str],
     body: Any,
+    response: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = time.perf_counter()
     ttfb = (trace.first_byte or now) - trace.started
     return {
-        "id": next(_ids),
+        "id": None,  # the store assigns it (one sequence across processes)
         "time": trace.wall,
         "session": trace.session,
         "dialect": trace.dialect,
@@ -106,6 +163,7 @@ def entry(
         "fixture": trace.fixture,
         "scenario": trace.scenario,
         "step": trace.step,
+        "reply": trace.reply,
         "faults": trace.faults,
         "ttfb_ms": round(ttfb * 1000, 3),
         "duration_ms": round((now - trace.started) * 1000, 3),
@@ -113,6 +171,7 @@ def entry(
         "ended_by": trace.ended_by,
         "violations": trace.violations,
         "request": {"headers": headers, "query": query, "body": body},
+        "response": response,
     }
 
 

@@ -29,9 +29,14 @@ class Documents:
 def files_in(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    # `_files/` holds bodies referenced by fixtures, not fixture documents.
+    # `_files/` holds bodies referenced by fixtures, not fixture documents. Hidden entries are
+    # skipped: a Kubernetes ConfigMap volume holds every file again under `..data/`.
     return sorted(
-        p for p in path.rglob("*") if p.suffix in SUFFIXES and "_files" not in p.relative_to(path).parts
+        p
+        for p in path.rglob("*")
+        if p.suffix in SUFFIXES
+        and "_files" not in p.relative_to(path).parts
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )
 
 

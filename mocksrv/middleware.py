@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -12,9 +13,18 @@ from aiohttp import web
 from .dialects.base import Dialect
 from .errors import MockError
 from .handler import error_response
-from .journal import bounded_body, entry, redact_headers, redact_query, trace_of
+from .journal import (
+    Later,
+    bounded_body,
+    captured_response,
+    entry,
+    redact_headers,
+    redact_query,
+    settled,
+    trace_of,
+)
 from .model import ErrorKind
-from .services import SERVICES
+from .services import SERVICES, Services
 
 log = logging.getLogger("mocksrv")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -47,11 +57,19 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = response.status
         return response
     except web.HTTPException as exc:
-        response = _http_error(request, exc)
+        response = await _http_error(request, exc)
         status = response.status
         return response
-    except (ConnectionResetError, asyncio.CancelledError):
+    except asyncio.CancelledError:
         trace_of(request).ended_by = trace_of(request).ended_by or "client_disconnect"
+        raise
+    except ConnectionResetError:
+        # The client left (or a scripted reset/hang closed the connection): nothing to answer,
+        # nothing to log. Re-raised, aiohttp would log it as a 500 with a traceback; this
+        # response cannot be written, so aiohttp just drops the connection.
+        trace_of(request).ended_by = trace_of(request).ended_by or "client_disconnect"
+        if request.transport is None or request.transport.is_closing():
+            return web.Response(status=499)
         raise
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
@@ -62,8 +80,9 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         await _record(request, status)
 
 
-def _http_error(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
-    dialect = owner_of(request.app, request.path)
+async def _http_error(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
+    route_owner = await _route_owner(request) if exc.status == 405 else None
+    dialect = route_owner or owner_of(request.app, request.path)
     kind = HTTP_ERROR_KINDS.get(exc.status)
     if dialect is None or kind is None:
         return exc
@@ -73,6 +92,19 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.StreamRespo
     trace = trace_of(request)
     trace.dialect = dialect.name
     return error_response(dialect, MockError(kind, message, detail="route"), _request_id(dialect), trace)
+
+
+async def _route_owner(request: web.Request) -> Dialect | None:
+    """For a 405, the dialect that serves this path with another method: its envelope, not the
+    prefix owner's (under /maisi, /v1/messages answers like Anthropic, /v1/chat like OpenAI)."""
+    for resource in request.app.router.resources():
+        match, allowed = await resource.resolve(request)
+        if match is None and allowed:
+            for route in resource:
+                owner = getattr(route.handler, "args", (None,))[0]
+                if isinstance(owner, Dialect):
+                    return owner
+    return None
 
 
 def _unexpected(request: web.Request) -> web.StreamResponse:
@@ -92,7 +124,8 @@ def _request_id(dialect: Dialect) -> str:
 async def _record(request: web.Request, status: int) -> None:
     services = request.app[SERVICES]
     trace = trace_of(request)
-    body = bounded_body(trace.body, trace.raw_body, services.config.journal_body_bytes)
+    limit = services.config.journal_body_bytes
+    body = bounded_body(trace.body, trace.raw_body, limit)
     record = entry(
         trace,
         request.method,
@@ -101,6 +134,18 @@ async def _record(request: web.Request, status: int) -> None:
         redact_headers(request.headers),
         redact_query(request.query),
         body,
+        Later(functools.partial(captured_response, trace, limit)),  # built when read
     )
-    # Shielded: a cancelled (disconnected) request is still journaled.
-    await asyncio.shield(services.state.journal_add(record))
+    services.metrics.observe(record)
+    if getattr(services.state, "immediate", False):
+        await _keep(services, record)  # never waits, so a cancellation cannot cut it short
+    else:
+        # Shielded: a cancelled (disconnected) request is still journaled, and still pushed.
+        await asyncio.shield(_keep(services, record))
+
+
+async def _keep(services: Services, record: dict) -> None:
+    await services.state.journal_add(record)
+    if services.live.subscribers:
+        settled(record)
+    services.live.publish("entry", record)  # after the store gave it its id

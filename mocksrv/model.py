@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 JSON = dict[str, Any]
@@ -83,16 +84,17 @@ class Turn:
     response_schema: Mapping[str, Any] | None = None
     include_usage: bool = False
     show_reasoning: bool = False
+    silent_reasoning: bool = True  # reasoning that is not shown still happens and costs tokens
     extras: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property  # read by every fixture rule that looks at it
     def last_user(self) -> str:
         for message in reversed(self.messages):
             if message.role == "user":
                 return message.text
         return ""
 
-    @property
+    @cached_property
     def prompt_tokens(self) -> int:
         return sum(count_tokens(m.text) for m in self.messages) + 3 * len(self.messages)
 
@@ -106,15 +108,16 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     finish: str = "stop"  # stop | length | tool_calls | content_filter
 
-    @property
+    # Cached: a fixture's reply is one object answering every request (read-only lists).
+    @cached_property
     def content_pieces(self) -> list[str]:
         return pieces(self.content or "")
 
-    @property
+    @cached_property
     def reasoning_pieces(self) -> list[str]:
         return pieces(self.reasoning or "")
 
-    @property
+    @cached_property
     def output_tokens(self) -> int:
         tool_tokens = sum(count_tokens(c.arguments) for c in self.tool_calls)
         return len(self.content_pieces) + tool_tokens
@@ -146,7 +149,7 @@ class Completion:
     usage: Usage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: streams hold many; fewer objects for the GC to walk
 class SSEEvent:
     """One server-sent event. Framing details (event name, line ending) are the dialect's data."""
 

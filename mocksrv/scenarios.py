@@ -83,13 +83,15 @@ class ScenarioBook:
         self.cap_ms = cap_ms
         self._runtime: dict[str, Scenario] = {}
         self._runtime_version = -1
+        self._known: dict[str, Scenario] = dict(self.files)  # files and run-time scenarios, merged
 
     async def known(self) -> dict[str, Scenario]:
         version, documents = await self.state.documents(RUNTIME_SCENARIOS)
         if version != self._runtime_version:
             self._runtime = index_scenarios(documents)
             self._runtime_version = version
-        return {**self.files, **self._runtime}
+            self._known = {**self.files, **self._runtime}
+        return self._known
 
     async def select(self, header: str | None, api_key: str | None, session: str) -> Selection | None:
         """Precedence: request header, session binding (run time), key binding, server-wide."""
@@ -150,6 +152,8 @@ def with_fixture_defaults(
     plan: Plan, personal: bool, latency: dict | None, stream: dict | None, cap_ms: float
 ) -> Plan:
     """Fixture-attached timing and faults rank below a personal scenario, above the server's."""
+    if not latency and not stream:  # most fixtures: nothing to merge
+        return plan
     fixture_latency = Latency.from_spec(latency, cap_ms)
     fixture_stream = StreamFaults.from_spec(stream)
     if personal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import reprlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +13,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from .fastcheck import Check, compile_check
 from .resources import SCHEMAS_DIR
 
 _TYPE_NAMES = {
@@ -33,6 +35,10 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: {self.message}"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
 
 
 def _python_type(value: Any) -> str:
@@ -66,7 +72,8 @@ def violation_of(error: ValidationError) -> Violation:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         path = [*path, missing]
-        return Violation(_pointer(path), _param(path), f"Missing required parameter: '{_param(path)}'.")
+        param = _clip(_param(path) or "")
+        return Violation(_pointer(path), param, f"Missing required parameter: '{param}'.")
     name = _param(path) or "body"
     if error.validator == "type":
         expected = error.validator_value
@@ -83,12 +90,22 @@ def violation_of(error: ValidationError) -> Violation:
         )
     elif error.validator in ("enum", "const"):
         allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
-        text = f"Invalid value: {error.instance!r}. Supported values are: {', '.join(map(repr, allowed))}."
+        shown = _SHORT.repr(error.instance)
+        text = f"Invalid value: {shown}. Supported values are: {', '.join(map(repr, allowed))}."
     elif error.validator in ("minItems", "maxItems", "minLength", "maxLength"):
         text = f"Invalid '{name}': {error.message}."
     else:
         text = f"Invalid '{name}': {error.message}"
-    return Violation(_pointer(path), _param(path), text)
+    param = _param(path)
+    return Violation(_pointer(path), param and _clip(param), _clip(text))
+
+
+def _clip(text: str, limit: int = 500) -> str:
+    """Messages quote the offending value; a multi-megabyte value is never echoed whole."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_FAST_CHECKS: dict[tuple[Path, str], Check | None] = {}  # schema files do not change at run time
 
 
 class SchemaRegistry:
@@ -106,12 +123,16 @@ class SchemaRegistry:
                 resources.append((document["$id"], Resource.from_contents(document)))
         self._registry = Registry().with_resources(resources)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Check | None] = {}
 
     def names(self) -> list[str]:
         return sorted(self._documents)
 
     def has(self, name: str) -> bool:
         return name in self._documents
+
+    def document(self, name: str) -> Any:
+        return self._documents[name]
 
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
@@ -121,8 +142,23 @@ class SchemaRegistry:
     def compile_all(self) -> None:
         for name in self._documents:
             self.validator(name)
+            if name.endswith("/request"):  # what requests are checked against, on every request
+                self.fast_check(name)
+
+    def fast_check(self, name: str) -> Check | None:
+        """A compiled yes/no check (fastcheck.py), built once per schema and process."""
+        if name not in self._fast:
+            key = (self.root, name)
+            if key not in _FAST_CHECKS:
+                by_id = {d["$id"]: d for d in self._documents.values() if isinstance(d, dict) and "$id" in d}
+                _FAST_CHECKS[key] = compile_check(self._documents[name], by_id)
+            self._fast[name] = _FAST_CHECKS[key]
+        return self._fast[name]
 
     def first_violation(self, name: str, instance: Any) -> Violation | None:
+        check = self.fast_check(name)
+        if check is not None and check(instance):
+            return None  # valid; anything else is decided (and worded) by jsonschema
         error = best_match(self.validator(name).iter_errors(instance))
         return violation_of(error) if error is not None else None
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from .config import ServerConfig
+from .live import Hub
+from .memo import RequestMemo
+from .metrics import Metrics
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
 from .state import StateStore
@@ -20,6 +23,9 @@ class Services:
     state: StateStore
     fixtures: FixtureStore
     scenarios: ScenarioBook
+    live: Hub = field(default_factory=Hub)  # journal entries pushed to the inspector page
+    metrics: Metrics = field(default_factory=Metrics)  # one registry per server
+    memo: RequestMemo = field(default_factory=RequestMemo)  # repeated bodies parsed once
 
 
 SERVICES = web.AppKey("mocksrv.services", Services)

@@ -7,8 +7,9 @@ knows which provider it is writing for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -21,45 +22,74 @@ from .timing import Pacer
 class StreamOutcome:
     events: int = 0  # events written
     ended_by: str = "complete"  # complete | disconnect | truncate | error
+    # For the journal: (event name, data) as written (the first LOG_LIMIT) and perf_counter
+    # write times; one time for all of them when the whole stream went out in one write.
+    # Plain tuples of strings: the garbage collector stops tracking them (short GC pauses).
+    sent: Sequence[tuple[str | None, str]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+
+    def log(self, event: SSEEvent) -> None:
+        if len(self.sent) < LOG_LIMIT:
+            self.sent.append((event.event, event.data))  # type: ignore[attr-defined]
+            self.times.append(time.perf_counter())
 
 
-def malformed(event: SSEEvent) -> bytes:
+LOG_LIMIT = 200
+
+
+def malformed(event: SSEEvent) -> SSEEvent:
     """The event with its payload cut in half: still framed, no longer valid JSON."""
     broken = event.data[: max(1, len(event.data) // 2)] if event.data.startswith("{") else "{" + event.data
-    return SSEEvent(broken, event.event, event.eol).encode()
+    return SSEEvent(broken, event.event, event.eol)
 
 
 async def write_events(
     response: web.StreamResponse,
-    events: Sequence[SSEEvent],
+    events: Iterable[SSEEvent],
     pacer: Pacer | None,
     faults: StreamFaults | None,
     error_event: SSEEvent | None,
     keepalive: bytes,
     abort: Callable[[], None],
     on_first_write: Callable[[], None] | None = None,
+    outcome: StreamOutcome | None = None,
 ) -> StreamOutcome:
-    outcome = StreamOutcome()
+    """Write the events; `outcome` (given by a caller that wants it even on disconnect) fills as it goes."""
+    outcome = StreamOutcome() if outcome is None else outcome
     if pacer is None and faults is None:
         # Nothing to time or break: one write for the whole stream.
         if on_first_write:
             on_first_write()
-        await response.write(b"".join(e.encode() for e in events))
+        events = events if isinstance(events, Sequence) else list(events)
+        joined = getattr(events, "joined", None)  # a stream from rendered.py comes pre-joined
+        if joined is None:
+            outcome.sent = [(e.event, e.data) for e in events[:LOG_LIMIT]]
+            joined = b"".join(e.encode() for e in events)
+        else:
+            outcome.sent = events[:LOG_LIMIT]  # its own (name, data) view, read when the journal is
+        outcome.times = [time.perf_counter()]
+        await response.write(joined)
         outcome.events = len(events)
         return outcome
     for position, event in enumerate(events):
-        if faults is not None and (ending := await _fault_at(position, faults, response, error_event, abort)):
+        if faults is not None and (
+            ending := await _fault_at(position, faults, response, error_event, abort, outcome)
+        ):
             outcome.ended_by = ending
             outcome.events = position + (ending == "error")
             return outcome
+        if event.terminal and faults is not None and faults.truncate_after is not None:
+            # truncate_after lies past the end: a truncated stream still never closes properly.
+            outcome.ended_by, outcome.events = "truncate", position
+            return outcome
         if pacer is not None and event.content:
             await pacer.before_content()
-        data = (
-            malformed(event) if faults is not None and faults.malformed_after == position else event.encode()
-        )
+        if faults is not None and faults.malformed_after == position:
+            event = malformed(event)
         if on_first_write and position == 0:
             on_first_write()
-        await response.write(data)
+        outcome.log(event)
+        await response.write(event.encode())
         outcome.events = position + 1
         if pacer is not None and pacer.stalls_after(position + 1):
             await _stall(response, pacer, keepalive)
@@ -72,6 +102,7 @@ async def _fault_at(
     response: web.StreamResponse,
     error_event: SSEEvent | None,
     abort: Callable[[], None],
+    outcome: StreamOutcome,
 ) -> str | None:
     if faults.disconnect_after == position:
         abort()
@@ -79,6 +110,7 @@ async def _fault_at(
     if faults.truncate_after == position:
         return "truncate"
     if faults.error_after == position and error_event is not None:
+        outcome.log(error_event)
         await response.write(error_event.encode())
         return "error"
     return None

@@ -6,15 +6,21 @@ several processes share one state; nothing else in mocksrv knows which store is 
 
 from __future__ import annotations
 
-from collections import deque
+import itertools
+import time
+from collections import OrderedDict, deque
 from typing import Any, Protocol
+
+from .errors import ConfigError
+from .journal import settled
 
 
 class StateStore(Protocol):
     async def advance(self, cursor: str) -> int:
         """Return the cursor's current position and move it one step (atomic)."""
 
-    async def journal_add(self, entry: dict[str, Any]) -> None: ...
+    async def journal_add(self, entry: dict[str, Any]) -> int:
+        """Append an entry; assigns (and returns) its id, increasing across every process."""
 
     async def journal_entries(self) -> list[dict[str, Any]]: ...
 
@@ -34,27 +40,47 @@ class StateStore(Protocol):
     async def reset(self) -> None:
         """Clear journal, cursors, run-time documents and settings."""
 
+    async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
+        """Record that a worker process is alive (survives reset: it is not user state)."""
+
+    async def workers(self, max_age_s: float) -> list[dict[str, Any]]:
+        """Workers whose last heartbeat is at most max_age_s old."""
+
     async def close(self) -> None: ...
 
 
+# Cursors kept per (session, fixture or scenario); past this the least recently used goes
+# (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
+MAX_CURSORS = 10_000
+
+
 class MemoryStore:
+    immediate = True  # no method ever waits: callers need no task to shield them from cancellation
+
     def __init__(self, journal_limit: int = 1000):
-        self._cursors: dict[str, int] = {}
+        self._cursors: OrderedDict[str, int] = OrderedDict()
         self._journal: deque[dict[str, Any]] = deque(maxlen=journal_limit)
         self._documents: dict[str, dict[str, dict[str, Any]]] = {}
         self._versions: dict[str, int] = {}
         self._settings: dict[str, str] = {}
+        self._ids = itertools.count(1)  # not reset: ids stay unique for a journal reader
+        self._workers: dict[str, dict[str, Any]] = {}
 
     async def advance(self, cursor: str) -> int:
         position = self._cursors.get(cursor, 0)
         self._cursors[cursor] = position + 1
+        self._cursors.move_to_end(cursor)  # least recently used first
+        if len(self._cursors) > MAX_CURSORS:  # sessions come and go (a key per test): bounded
+            self._cursors.popitem(last=False)
         return position
 
-    async def journal_add(self, entry: dict[str, Any]) -> None:
+    async def journal_add(self, entry: dict[str, Any]) -> int:
+        entry["id"] = next(self._ids)
         self._journal.append(entry)
+        return entry["id"]
 
     async def journal_entries(self) -> list[dict[str, Any]]:
-        return list(self._journal)
+        return [settled(e) for e in self._journal]
 
     async def journal_clear(self) -> None:
         self._journal.clear()
@@ -91,5 +117,23 @@ class MemoryStore:
         self._documents.clear()
         self._settings.clear()
 
+    async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
+        self._workers[worker] = {**info, "seen": time.time()}
+
+    async def workers(self, max_age_s: float) -> list[dict[str, Any]]:
+        oldest = time.time() - max_age_s
+        return [w for w in self._workers.values() if w["seen"] >= oldest]
+
     async def close(self) -> None:
         return None
+
+
+def open_state(url: str | None, journal_limit: int = 1000) -> StateStore:
+    """The store named by --state: memory when None, redis://host:port/db[?prefix=P] for Redis."""
+    if not url:
+        return MemoryStore(journal_limit)
+    if url.startswith(("redis://", "rediss://")):
+        from .state_redis import RedisStore  # imported only when used
+
+        return RedisStore.from_url(url, journal_limit)
+    raise ConfigError([f"--state: unsupported state URL {url!r}; use redis://host:port/db (or omit it)"])

@@ -28,6 +28,7 @@ class FixtureStore:
         self.bundled = [compile_fixture(f, bundled.bodies.get(f["id"])) for f in bundled.fixtures]
         self._runtime: list[Fixture] = []
         self._runtime_version = -1
+        self._all = [*self.directory, *self.bundled]  # every tier, rebuilt when run-time ones change
 
     async def runtime(self) -> list[Fixture]:
         version, documents = await self.state.documents(RUNTIME_FIXTURES)
@@ -35,10 +36,12 @@ class FixtureStore:
             # Newest first: a fixture added later overrides an earlier one.
             self._runtime = [compile_fixture(d) for d in reversed(documents)]
             self._runtime_version = version
+            self._all = [*self._runtime, *self.directory, *self.bundled]
         return self._runtime
 
     async def all(self) -> list[Fixture]:
-        return [*(await self.runtime()), *self.directory, *self.bundled]
+        await self.runtime()
+        return self._all
 
     async def choose(self, turn: Turn, session: str) -> Choice | None:
         for fixture in await self.all():

@@ -12,6 +12,8 @@ from aiohttp import web
 from .app import build_services, create_app
 from .config import ServerConfig
 from .dialects import all_dialects
+from .errors import ConfigError
+from .server import exposure_problem
 from .services import Services
 
 
@@ -21,6 +23,8 @@ class MockServer:
     def __init__(self, config: ServerConfig | None = None, **overrides: Any):
         config = config or ServerConfig(port=0)
         self.config = dataclasses.replace(config, **overrides) if overrides else config
+        if problem := exposure_problem(self.config):  # the same rule as `mocksrv serve`
+            raise ConfigError([problem])
         self.services: Services = build_services(self.config)  # raises ConfigError before any thread
         self.loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -61,7 +65,13 @@ class MockServer:
 
     async def _start(self) -> None:
         app = create_app(self.config, self.services)
-        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1)
+        self._runner = web.AppRunner(
+            app,
+            handler_cancellation=True,
+            access_log=None,
+            shutdown_timeout=1,
+            keepalive_timeout=self.config.idle_timeout_s,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

@@ -155,6 +155,7 @@ def test_wheel_carries_schemas_and_fixtures(tmp_path: Path):
     assert "mocksrv/_data/schemas/openai/request.schema.json" in names
     assert "mocksrv/_data/schemas/fixture.schema.json" in names
     assert "mocksrv/_data/fixtures/seeds/greetings.yaml" in names
+    assert {f"mocksrv/ui/{name}" for name in ("index.html", "app.js", "util.js", "style.css")} <= set(names)
     assert any(n.endswith("entry_points.txt") for n in names)
     # Installed apart from the source tree, the wheel serves the bundled fixtures.
     target = tmp_path / "site"

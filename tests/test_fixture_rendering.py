@@ -52,8 +52,11 @@ def serves(fixture: dict[str, Any], family: Family) -> bool:
 def shadowed(fixture: dict[str, Any], family: Family) -> bool:
     """An earlier fixture answers the same request on this dialect (precedence: load order)."""
     earlier = BUNDLED[: BUNDLED.index(fixture)]
-    rule = fixture.get("match", {}).get("last_user")
-    return any(serves(e, family) and e.get("match", {}).get("last_user") == rule for e in earlier)
+    return any(serves(e, family) and rules(e) == rules(fixture) for e in earlier)
+
+
+def rules(fixture: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fixture.get("match", {}).items() if k != "dialect"}
 
 
 CASES = [(f, fam) for f in BUNDLED for fam in FAMILY if serves(f, fam) and not shadowed(f, fam)]

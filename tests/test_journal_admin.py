@@ -233,3 +233,10 @@ def test_admin_token_guards_the_control_api(make_server):
     assert control(live, "GET", "/requests").status == 401
     assert control(live, "GET", "/requests", headers={"X-Mock-Admin-Token": "wrong"}).status == 401
     assert control(live, "GET", "/requests", headers={"X-Mock-Admin-Token": "s3cret"}).status == 200
+
+
+def test_runtime_scenario_delete(server):
+    control(server, "POST", "/scenarios", json={"scenarios": [{"name": "rt-temp", "steps": ["ok"]}]})
+    assert control(server, "DELETE", "/scenarios/rt-temp").status == 200
+    assert "rt-temp" not in control(server, "GET", "/scenarios").json()["scenarios"]
+    assert control(server, "DELETE", "/scenarios/flaky").status == 404  # from a file: not removable

@@ -334,3 +334,12 @@ def test_cancelled_streams_leave_no_tasks_behind(server, key):
 
 async def count_tasks() -> int:
     return len(asyncio.all_tasks()) - 1  # minus this probe
+
+
+def test_scenario_errors_do_not_use_up_fixture_replies(server, key):
+    client = scenario_client(FAMILY[0], server, key, "retry-once", max_retries=1)
+    story = [{"role": "user", "content": "tell me a story"}]
+    first = client.chat.completions.create(model="gpt-4o", messages=story)  # 429, retried, then ok
+    assert first.choices[0].message.content.startswith("Once upon a time")
+    entries = journal(server, session=key)
+    assert [(e["status"], e["step"], e["reply"]) for e in entries] == [(429, 0, None), (200, 1, 0)]

@@ -56,6 +56,7 @@ class AnthropicMessages(Dialect):
             json_mode=schema is not None,
             response_schema=schema,
             show_reasoning=_thinking_enabled(body.get("thinking")),
+            silent_reasoning=False,  # without `thinking` Claude does not think at all
             extras={"tool_choice": _tool_choice(body.get("tool_choice"))},
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import JSON, Completion, ErrorKind
+from ..model import JSON, ErrorKind, Usage
 from .base import RouteSpec
 from .openai_chat import OPENAI_ERRORS, OpenAIChat
 
@@ -28,21 +28,7 @@ class OpeaiChat(OpenAIChat):
     message_extras = {}
     reasoning_field = "reasoning_content"
 
-    def usage_body(self, completion: Completion) -> JSON:
-        u = completion.usage
-        return {
-            "prompt_tokens": u.prompt_tokens,
-            "completion_tokens": u.completion_tokens,
-            "total_tokens": u.total_tokens,
-            "prompt_tokens_details": {
-                "cached_tokens": 0,
-                "text_tokens": u.prompt_tokens,
-                "audio_tokens": 0,
-                "image_tokens": 0,
-            },
-            "completion_tokens_details": {
-                "text_tokens": u.completion_tokens - u.reasoning_tokens,
-                "audio_tokens": 0,
-                "reasoning_tokens": u.reasoning_tokens,
-            },
-        }
+    def usage_details(self, u: Usage) -> tuple[JSON, JSON]:
+        prompt = {"cached_tokens": 0, "text_tokens": u.prompt_tokens, "audio_tokens": 0, "image_tokens": 0}
+        answer = {"text_tokens": u.completion_tokens - u.reasoning_tokens, "audio_tokens": 0}
+        return prompt, {**answer, "reasoning_tokens": u.reasoning_tokens}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..errors import MockError
-from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn
+from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage
 from ..model import pieces as split_pieces
 from .base import AuthScheme, Incoming, RouteSpec, dumps
 from .openai_common import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
@@ -152,17 +152,22 @@ class OpenAIChat(OpenAIErrors):
 
     def usage_body(self, completion: Completion) -> JSON:
         u = completion.usage
+        prompt_details, completion_details = self.usage_details(u)
         return {
             "prompt_tokens": u.prompt_tokens,
             "completion_tokens": u.completion_tokens,
             "total_tokens": u.total_tokens,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {
-                "reasoning_tokens": u.reasoning_tokens,
-                "audio_tokens": 0,
-                "accepted_prediction_tokens": 0,
-                "rejected_prediction_tokens": 0,
-            },
+            "prompt_tokens_details": prompt_details,
+            "completion_tokens_details": completion_details,
+        }
+
+    def usage_details(self, u: Usage) -> tuple[JSON, JSON]:
+        """(prompt_tokens_details, completion_tokens_details): where the variants differ."""
+        return {"cached_tokens": 0, "audio_tokens": 0}, {
+            "reasoning_tokens": u.reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
         }
 
     @staticmethod

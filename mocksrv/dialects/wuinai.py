@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import JSON, Completion
+from ..model import JSON, Completion, Usage
 from .base import AuthScheme, RouteSpec
 from .openai_chat import OpenAIChat
 
@@ -43,15 +43,8 @@ class WuinaiChat(OpenAIChat):
     def normalize(self, body: JSON) -> JSON:
         return {CAMEL_TO_SNAKE.get(k, k): v for k, v in body.items()}
 
-    def usage_body(self, completion: Completion) -> JSON:
-        u = completion.usage
-        return {
-            "prompt_tokens": u.prompt_tokens,
-            "completion_tokens": u.completion_tokens,
-            "total_tokens": u.total_tokens,
-            "prompt_tokens_details": {"text_tokens": u.prompt_tokens},
-            "completion_tokens_details": {"content_tokens": u.completion_tokens},
-        }
+    def usage_details(self, u: Usage) -> tuple[JSON, JSON]:
+        return {"text_tokens": u.prompt_tokens}, {"content_tokens": u.completion_tokens}
 
     def usage_chunk(self, head: JSON, completion: Completion) -> JSON:
         # Sent even without include_usage, with one empty choice rather than `choices: []`.

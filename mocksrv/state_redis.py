@@ -1,0 +1,159 @@
+"""The StateStore in Redis, so that several processes or replicas share one state.
+
+Keys, all under one prefix (default "mocksrv:", `?prefix=` in the URL):
+  cursors            hash  cursor -> next position (HINCRBY: atomic per session)
+  journal            list  "<id> <json>", capped at journal_limit; journal:id is the id counter
+  doc:<kind>         hash  key -> json;  order:<kind> list of keys (insertion order)
+  version:<kind>     counter, bumped on every write of that kind (never reset: see reset())
+  kinds              set of kinds ever written;  settings  hash;  workers  hash of heartbeats
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
+import redis.asyncio as redis
+
+from .journal import settled
+
+DEFAULT_PREFIX = "mocksrv:"
+STALE_WORKER_S = 600.0  # heartbeats older than this are deleted, not just hidden
+
+# One round trip, atomic: the id and the list order agree even with many writers.
+JOURNAL_ADD = """
+local id = redis.call('INCR', KEYS[2])
+redis.call('RPUSH', KEYS[1], id .. ' ' .. ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+return id
+"""
+
+
+def dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):  # e.g. integers beyond 64 bits, lone surrogates
+        return json.dumps(value, default=str)
+
+
+def loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """Take mocksrv's own `prefix` query parameter out of a Redis URL (redis-py rejects it)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX)
+    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
+    return urlunsplit(parts._replace(query=rest)), prefix
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, journal_limit: int = 1000, prefix: str = DEFAULT_PREFIX):
+        self.redis = client
+        self.prefix = prefix
+        self.journal_limit = max(1, journal_limit)
+        self._journal_add = client.register_script(JOURNAL_ADD)
+        self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+
+    @classmethod
+    def from_url(cls, url: str, journal_limit: int = 1000) -> RedisStore:
+        address, prefix = split_url(url)
+        # Connections open lazily, on the loop that first uses them (safe to build before fork).
+        client = redis.from_url(address, decode_responses=True, encoding_errors="surrogateescape")
+        return cls(client, journal_limit, prefix)
+
+    def key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    async def advance(self, cursor: str) -> int:
+        return int(await self.redis.hincrby(self.key("cursors"), cursor, 1)) - 1
+
+    async def journal_add(self, entry: dict[str, Any]) -> int:
+        keys = [self.key("journal"), self.key("journal", "id")]
+        entry_id = int(await self._journal_add(keys=keys, args=[dumps(settled(entry)), self.journal_limit]))
+        entry["id"] = entry_id
+        return entry_id
+
+    async def journal_entries(self) -> list[dict[str, Any]]:
+        entries = []
+        for item in await self.redis.lrange(self.key("journal"), 0, -1):
+            entry_id, _, text = item.partition(" ")
+            entries.append({**loads(text), "id": int(entry_id)})
+        return entries
+
+    async def journal_clear(self) -> None:
+        await self.redis.delete(self.key("journal"))
+
+    async def put_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key("doc", kind), key, dumps(document))
+            pipe.lrem(self.key("order", kind), 0, key)  # a replaced entry moves to the end
+            pipe.rpush(self.key("order", kind), key)
+            pipe.sadd(self.key("kinds"), kind)
+            pipe.incr(self.key("version", kind))  # last: readers never cache new content as old
+            await pipe.execute()
+
+    async def delete_document(self, kind: str, key: str) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key("doc", kind), key)
+            pipe.lrem(self.key("order", kind), 0, key)
+            pipe.incr(self.key("version", kind))
+            removed, _, _ = await pipe.execute()
+        return bool(removed)
+
+    async def documents(self, kind: str) -> tuple[int, list[dict[str, Any]]]:
+        # Hot path: one GET while nothing changed; the snapshot below only after a write.
+        version = int(await self.redis.get(self.key("version", kind)) or 0)
+        cached = self._cache.get(kind)
+        if cached and cached[0] == version:
+            return cached
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.key("version", kind))
+            pipe.lrange(self.key("order", kind), 0, -1)
+            pipe.hgetall(self.key("doc", kind))
+            raw_version, order, bodies = await pipe.execute()
+        snapshot = (int(raw_version or 0), [loads(bodies[k]) for k in order if k in bodies])
+        self._cache[kind] = snapshot
+        return snapshot
+
+    async def get_setting(self, name: str) -> str | None:
+        return await self.redis.hget(self.key("settings"), name)
+
+    async def set_setting(self, name: str, value: str | None) -> None:
+        if value is None:
+            await self.redis.hdel(self.key("settings"), name)
+        else:
+            await self.redis.hset(self.key("settings"), name, value)
+
+    async def reset(self) -> None:
+        """Everything of this prefix goes, except the id and version counters and heartbeats:
+        ids stay unique for journal readers and every process sees the versions move on."""
+        kinds = sorted(await self.redis.smembers(self.key("kinds")))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.key("cursors"), self.key("journal"), self.key("settings"))
+            for kind in kinds:
+                pipe.delete(self.key("doc", kind), self.key("order", kind))
+                pipe.incr(self.key("version", kind))
+            await pipe.execute()
+
+    async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
+        await self.redis.hset(self.key("workers"), worker, dumps({**info, "seen": time.time()}))
+
+    async def workers(self, max_age_s: float) -> list[dict[str, Any]]:
+        now = time.time()
+        beats = {name: loads(text) for name, text in (await self.redis.hgetall(self.key("workers"))).items()}
+        stale = [name for name, beat in beats.items() if beat["seen"] < now - STALE_WORKER_S]
+        if stale:
+            await self.redis.hdel(self.key("workers"), *stale)
+        return [beat for beat in beats.values() if beat["seen"] >= now - max_age_s]
+
+    async def close(self) -> None:
+        await self.redis.aclose()

@@ -1,0 +1,46 @@
+"""The Kubernetes example: manifests that parse, and fixtures that load as a ConfigMap volume."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from mocksrv.loader import load
+from mocksrv.schemas import SchemaRegistry
+
+K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s"
+
+
+def manifests() -> dict[str, dict]:
+    found = {}
+    for path in sorted(K8S.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            found[f"{doc['kind']}/{doc.get('metadata', {}).get('name', path.stem)}"] = doc
+    return found
+
+
+def test_manifests_describe_replicas_sharing_redis():
+    docs = manifests()
+    assert {"Deployment/mocksrv", "Service/mocksrv", "ConfigMap/mocksrv-fixtures"} <= set(docs)
+    assert {"Deployment/mocksrv-redis", "Service/mocksrv-redis"} <= set(docs)
+    deployment = docs["Deployment/mocksrv"]["spec"]
+    assert deployment["replicas"] == 3
+    env = {e["name"]: e.get("value") for e in deployment["template"]["spec"]["containers"][0]["env"]}
+    assert env["MOCKSRV_STATE"] == "redis://mocksrv-redis:6379/0"
+
+
+def test_configmap_fixtures_load_from_a_configmap_volume_layout(tmp_path):
+    """Kubelet writes the files under a hidden timestamped dir, linked through `..data/`."""
+    data = manifests()["ConfigMap/mocksrv-fixtures"]["data"]
+    stamped = tmp_path / "..2026_01_01_00_00_00.000000001"
+    stamped.mkdir()
+    for name, text in data.items():
+        (stamped / name).write_text(text)
+    os.symlink(stamped.name, tmp_path / "..data")
+    for name in data:
+        os.symlink(f"..data/{name}", tmp_path / name)
+    documents = load([tmp_path], SchemaRegistry())  # no duplicate ids from the hidden copies
+    assert [f["id"] for f in documents.fixtures] == ["weather", "onboarding"]
+    assert [s["name"] for s in documents.scenarios] == ["flaky"]
