@@ -12,7 +12,6 @@ from mocksrv.pytest_plugin import MockSrv, MockSrvError
 
 pytest_plugins = ["pytester"]
 
-DOCS = Path(__file__).parent.parent / "docs" / "pytest-plugin.md"
 README = Path(__file__).parent.parent / "README.md"
 
 # A minimal ini of the throwaway project: its own settings, not mocksrv's strict ones.
@@ -238,8 +237,7 @@ def test_strict_option(mocksrv, request):
 
 
 def test_documented_example_runs(project: pytest.Pytester) -> None:
-    source = DOCS if DOCS.exists() else README
-    blocks = re.findall(r"```python\n(.*?)```", source.read_text(), re.S)
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     example = next(b for b in blocks if "def test_" in b and "import openai" in b)
     project.makepyfile(test_llm=textwrap.dedent(example))
     run(project).assert_outcomes(passed=4)
