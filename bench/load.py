@@ -40,7 +40,8 @@ perf = time.perf_counter
 HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, TRAILER = range(5)
 
 
-def build_request(host: str, port: int, path: str, stream: bool, scenario: str | None) -> bytes:
+def request_body(stream: bool) -> dict:
+    """The benchmark's chat request (run.py captures mocksrv's answer to this same body)."""
     body = {
         "model": "gpt-4o-mini",
         "messages": [
@@ -52,7 +53,11 @@ def build_request(host: str, port: int, path: str, stream: bool, scenario: str |
     }
     if stream:
         body["stream"] = True
-    raw = json.dumps(body, separators=(",", ":")).encode()
+    return body
+
+
+def build_request(host: str, port: int, path: str, stream: bool, scenario: str | None) -> bytes:
+    raw = json.dumps(request_body(stream), separators=(",", ":")).encode()
     lines = [
         f"POST {path} HTTP/1.1",
         f"Host: {host}:{port}",

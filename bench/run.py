@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from load import request_body  # bench/ is the script's directory, so on sys.path
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
@@ -136,17 +138,7 @@ def load(
 
 def capture(port: int, stream: bool) -> bytes:
     """What mocksrv answers to the benchmark request: the reference server replays these bytes."""
-    body: dict[str, Any] = {
-        "model": "gpt-4o-mini",
-        "messages": [
-            {"role": "system", "content": "You are a helpful assistant."},
-            {"role": "user", "content": "mocksrv benchmark: tell me something about foxes."},
-        ],
-        "temperature": 0.7,
-        "max_tokens": 256,
-    }
-    if stream:
-        body["stream"] = True
+    body = request_body(stream)
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{PATH}",
         data=json.dumps(body).encode(),
