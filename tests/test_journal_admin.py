@@ -240,3 +240,44 @@ def test_runtime_scenario_delete(server):
     assert control(server, "DELETE", "/scenarios/rt-temp").status == 200
     assert "rt-temp" not in control(server, "GET", "/scenarios").json()["scenarios"]
     assert control(server, "DELETE", "/scenarios/flaky").status == 404  # from a file: not removable
+
+
+STRICT_ASKS = [
+    (
+        "anthropic",
+        "/anthropic/v1/messages",
+        {"x-api-key": "k", "anthropic-version": "2023-06-01"},
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 50,
+            "messages": [{"role": "user", "content": "What's the weather like?"}],
+        },
+        lambda body: body["error"]["message"],
+    ),
+    (
+        "gemini",
+        "/gemini/v1beta/models/gemini-2.5-flash:generateContent",
+        {"x-goog-api-key": "k"},
+        {"contents": [{"role": "user", "parts": [{"text": "What's the weather like?"}]}]},
+        lambda body: body["error"]["message"],
+    ),
+    (
+        "responses",
+        "/openai/v1/responses",
+        {"Authorization": "Bearer k"},
+        {"model": "gpt-4o", "input": "What's the weather like?"},
+        lambda body: body["error"]["message"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "headers", "body", "message_of"), STRICT_ASKS, ids=[a[0] for a in STRICT_ASKS]
+)
+def test_strict_mode_near_misses_on_other_apis(make_server, name, path, headers, body, message_of):
+    live = make_server(strict=True)
+    response = rawhttp.post(live.url + path, json=body, headers=headers)
+    assert response.status == 404
+    message = message_of(response.json())
+    assert message.startswith("No fixture matches this request. Closest: ")
+    assert "'weather-tool-call' (tool: expected offers tool 'get_weather')" in message
