@@ -10,20 +10,11 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
+# Always redacted; each dialect's own credential headers and query keys are added at start-up.
 SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "x-api-key",
-        "api-key",
-        "x-goog-api-key",
-        "wuinai-access-key",
-        "wuinai-access-token",
-        "cookie",
-        "proxy-authorization",
-        "x-mock-admin-token",
-    }
+    {"authorization", "api-key", "cookie", "proxy-authorization", "x-mock-admin-token"}
 )
-SENSITIVE_QUERY = frozenset({"key", "api_key", "token"})
+SENSITIVE_QUERY = frozenset({"api_key", "token"})
 EVENT_LIMIT = 200  # stream events kept per entry
 EVENT_DATA_CHARS = 2000  # of each one's data
 
@@ -75,12 +66,12 @@ def trace_of(request: web.Request) -> Trace:
     return request[TRACE]
 
 
-def redact_headers(headers: MultiMapping[str]) -> dict[str, str]:
-    return {str(k): ("[redacted]" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+def redact_headers(headers: MultiMapping[str], sensitive: frozenset[str]) -> dict[str, str]:
+    return {str(k): ("[redacted]" if k.lower() in sensitive else v) for k, v in headers.items()}
 
 
-def redact_query(query: MultiMapping[str]) -> dict[str, str]:
-    return {str(k): ("[redacted]" if k.lower() in SENSITIVE_QUERY else v) for k, v in query.items()}
+def redact_query(query: MultiMapping[str], sensitive: frozenset[str]) -> dict[str, str]:
+    return {str(k): ("[redacted]" if k.lower() in sensitive else v) for k, v in query.items()}
 
 
 def bounded_body(body: Any, raw: bytes, limit: int) -> Any:

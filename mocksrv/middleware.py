@@ -28,6 +28,7 @@ from .services import SERVICES, Services
 
 log = logging.getLogger("mocksrv")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SECRETS = web.AppKey("mocksrv.secrets", tuple)  # (header names, query keys) to redact
 DIALECT_BY_PREFIX = web.AppKey("mocksrv.dialect_by_prefix", list)
 CONTROL_PREFIX = "/_mock"
 
@@ -131,8 +132,8 @@ async def _record(request: web.Request, status: int) -> None:
         request.method,
         request.path,
         status,
-        redact_headers(request.headers),
-        redact_query(request.query),
+        redact_headers(request.headers, request.app[SECRETS][0]),
+        redact_query(request.query, request.app[SECRETS][1]),
         body,
         Later(functools.partial(captured_response, trace, limit)),  # built when read
     )

@@ -55,6 +55,12 @@ class AuthScheme:
     query: str | None = None
     required_headers: tuple[str, ...] = ()
 
+    def secret_headers(self) -> frozenset[str]:
+        """Header names that carry this scheme's credentials (redacted in the journal)."""
+        return frozenset(h.lower() for h in (*self.headers, *self.required_headers)) | (
+            {"authorization"} if self.bearer else set()
+        )
+
     def credential(self, incoming: Incoming) -> str | None:
         if self.required_headers:
             values = [incoming.headers.get(h, "").strip() for h in self.required_headers]
