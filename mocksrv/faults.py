@@ -10,8 +10,6 @@ from .errors import MockError
 from .model import ErrorKind
 from .timing import Latency
 
-REQUEST_FAULTS = ("hang", "reset", "empty")
-
 
 @dataclass(frozen=True)
 class StreamFaults:

@@ -8,7 +8,6 @@ import os
 import random
 import time
 
-import orjson
 from aiohttp import web
 
 from . import rendered
@@ -104,7 +103,7 @@ async def answer(
     if pacer is not None:
         await asyncio.sleep(pacer.total_ms(max(len(r.content_pieces) for r in completion.choices)) / 1000)
     raw = rendered.body(renders, dialect, completion, turn)
-    body = orjson.loads(raw) if raw is not None else dialect.render(completion, turn)
+    body = dialect.render(completion, turn) if raw is None else None  # the journal decodes raw if read
     return json_response(dialect, body, request_id, trace, raw)
 
 
@@ -228,8 +227,9 @@ async def request_fault(plan: Plan, request: web.Request) -> web.StreamResponse:
 
 
 def json_response(
-    dialect: Dialect, body: dict, request_id: str, trace: Trace, raw: bytes | None = None
+    dialect: Dialect, body: dict | None, request_id: str, trace: Trace, raw: bytes | None = None
 ) -> web.Response:
+    """Send `body`, or bytes already rendered for it (`raw`)."""
     trace.response_body, trace.response_raw = body, raw if raw is not None else dialect.encode_body(body)
     return web.Response(
         body=trace.response_raw,

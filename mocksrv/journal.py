@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import web
 from multidict import MultiMapping
 
@@ -110,8 +111,18 @@ def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
     if trace.stream is not None:
         return {"events": _events(trace), "omitted": max(trace.events - len(trace.stream.sent), 0)}
     if trace.response_raw:
-        return {"body": bounded_body(trace.response_body, trace.response_raw, body_limit)}
+        return {"body": bounded_body(_decoded(trace), trace.response_raw, body_limit)}
     return None
+
+
+def _decoded(trace: Trace) -> Any:
+    """The answer's JSON: kept by the handler, or decoded from its bytes now that it is read."""
+    if trace.response_body is not None or len(trace.response_raw) > 1 << 20:
+        return trace.response_body
+    try:
+        return orjson.loads(trace.response_raw)
+    except orjson.JSONDecodeError:  # a raw replay (an SSE transcript): shown as text
+        return None
 
 
 def _events(trace: Trace) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,8 +55,6 @@ class ToolCall:
 
     @property
     def arguments_object(self) -> Any:
-        import json
-
         try:
             return json.loads(self.arguments) if self.arguments else {}
         except ValueError:

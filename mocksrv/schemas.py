@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import reprlib
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +163,3 @@ class SchemaRegistry:
 
     def violations(self, name: str, instance: Any) -> list[Violation]:
         return [violation_of(e) for e in self.validator(name).iter_errors(instance)]
-
-    @cached_property
-    def all_names(self) -> frozenset[str]:
-        return frozenset(self._documents)

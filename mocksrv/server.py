@@ -19,7 +19,6 @@ from .services import Services
 
 log = logging.getLogger("mocksrv")
 
-SHUTDOWN_GRACE_S = ServerConfig.shutdown_grace_s  # the default; --shutdown-grace overrides
 GC_THRESHOLDS = (50_000, 20, 20)  # CPython's default is (700, 10, 10)
 
 
