@@ -6,7 +6,7 @@ import functools
 
 from aiohttp import web
 
-from . import heartbeat, loader
+from . import front, heartbeat, loader
 from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects
@@ -61,11 +61,15 @@ def secrets_of(dialects: tuple[Dialect, ...]) -> tuple[frozenset[str], frozenset
 
 def create_app(config: ServerConfig, services: Services | None = None) -> web.Application:
     services = services or build_services(config)
-    app = web.Application(middlewares=[journal_middleware], client_max_size=config.max_body_bytes)
+    middlewares = [journal_middleware]
+    app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
     dialects = all_dialects()
-    for path, dialect, route in route_table(dialects, config.root_dialect):
+    routes = [
         app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
+        for path, dialect, route in route_table(dialects, config.root_dialect)
+    ]
+    front.install(app, routes, middlewares)
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:
         prefixes.setdefault(dialect.prefix, dialect)

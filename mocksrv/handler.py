@@ -10,14 +10,15 @@ import time
 
 from aiohttp import web
 
-from . import rendered
+from . import prebuilt, rendered
 from .dialects.base import Dialect, ErrorResponse, Incoming, RouteSpec
 from .errors import MockError
 from .faults import Plan
 from .generate import conversation_key, generate_reply, seed_for
 from .intake import PARSED, check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
-from .model import Completion, ErrorKind, Reply, Turn, pieces, usage_for
+from .model import Completion, ErrorKind, Reply, Turn, Usage, pieces, usage_for
+from .prebuilt import PrebuiltResponse
 from .replay import replay
 from .scenarios import with_fixture_defaults
 from .services import SERVICES, Services
@@ -91,13 +92,13 @@ async def answer(
         trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
         trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
         return await replay(request, choice.fixture.raw, trace.headers())
-    replies = await pick_replies(services, turn, choice, request_key() if choice is None else 0)
-    completion = build_completion(turn, replies)
+    renders = _renders(request, turn)
+    replies = await pick_replies(services, turn, choice, request_key() if choice is None else 0, renders)
+    completion = build_completion(turn, replies, renders)
     pacer = None
     if plan.latency and plan.latency.paces:
         rng = random.Random(seed_for(services.config.seed, request_key(), "timing"))
         pacer = Pacer(plan.latency, loop_time(), rng)
-    renders = _renders(request, turn)
     if turn.stream:
         return await stream_response(dialect, request, completion, turn, plan, pacer, request_id, renders)
     if pacer is not None:
@@ -114,7 +115,7 @@ def _renders(request: web.Request, turn: Turn) -> dict | None:
 
 
 async def pick_replies(
-    services: Services, turn: Turn, choice: Choice | None, request_key: int
+    services: Services, turn: Turn, choice: Choice | None, request_key: int, renders: dict | None = None
 ) -> list[Reply]:
     if choice is not None:
         step = choice.step
@@ -129,7 +130,9 @@ async def pick_replies(
             ErrorKind.NOT_FOUND, f"No fixture matches this request. Closest: {closest}.", detail="no_fixture"
         )
     seed = seed_for(services.config.seed, request_key)
-    return [generate_reply(turn, seed, i) for i in range(turn.n)]
+    return rendered.kept(
+        renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]
+    )
 
 
 def limit_reply(reply: Reply, max_tokens: int | None) -> Reply:
@@ -142,22 +145,31 @@ def limit_reply(reply: Reply, max_tokens: int | None) -> Reply:
     return Reply(content, reasoning, (), "length")
 
 
-def build_completion(turn: Turn, replies: list[Reply]) -> Completion:
-    if not (turn.show_reasoning or turn.silent_reasoning):
-        replies = [dataclasses.replace(r, reasoning=None) for r in replies]
-    choices = tuple(limit_reply(r, turn.max_tokens) for r in replies)
+def build_completion(turn: Turn, replies: list[Reply], renders: dict | None = None) -> Completion:
+    choices, usage = rendered.kept(
+        renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies)
+    )
     return Completion(
-        id=new_hex_id()[:29],
-        created=int(time.time()),
-        model=turn.model,
-        choices=choices,
-        usage=usage_for(turn, choices),
+        id=new_hex_id()[:29], created=int(time.time()), model=turn.model, choices=choices, usage=usage
     )
 
 
+def shape(turn: Turn, replies: list[Reply]) -> tuple[tuple[Reply, ...], Usage]:
+    """The choices as this turn may see them (reasoning shown or not, max_tokens), and their usage."""
+    if not (turn.show_reasoning or turn.silent_reasoning):
+        replies = [dataclasses.replace(r, reasoning=None) for r in replies]
+    choices = tuple(limit_reply(r, turn.max_tokens) for r in replies)
+    return choices, usage_for(turn, choices)
+
+
 def new_hex_id() -> str:
-    """32 random hex digits, like uuid4().hex (random from the OS, so distinct across workers)."""
-    return os.urandom(16).hex()
+    """32 random hex digits, like uuid4().hex. Not os.urandom: a system call per id shows up in
+    the benchmark; this generator is seeded from the OS, and again in every forked worker."""
+    return f"{_ids.getrandbits(128):032x}"
+
+
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
 
 
 def loop_time() -> float:
@@ -175,10 +187,7 @@ async def stream_response(
     renders: dict | None = None,
 ) -> web.StreamResponse:
     trace = trace_of(request)
-    headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
-    response = web.StreamResponse(headers=headers)
-    response.content_type = dialect.stream_content_type.split(";")[0]
-    response.charset = "utf-8"
+    response = streaming_response(dialect, request_id, trace)
     await response.prepare(request)
     trace.mark_first_byte()
     faults = plan.stream
@@ -226,11 +235,25 @@ async def request_fault(plan: Plan, request: web.Request) -> web.StreamResponse:
     raise ConnectionResetError(plan.fault)
 
 
+def streaming_response(dialect: Dialect, request_id: str, trace: Trace) -> web.StreamResponse:
+    head = prebuilt.head(dialect, request_id, True, trace.headers())
+    if head is not None:
+        return PrebuiltResponse(head)
+    headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
+    response = web.StreamResponse(headers=headers)
+    response.content_type = dialect.stream_content_type.split(";")[0]
+    response.charset = "utf-8"
+    return response
+
+
 def json_response(
     dialect: Dialect, body: dict | None, request_id: str, trace: Trace, raw: bytes | None = None
-) -> web.Response:
+) -> web.StreamResponse:
     """Send `body`, or bytes already rendered for it (`raw`)."""
     trace.response_body, trace.response_raw = body, raw if raw is not None else dialect.encode_body(body)
+    head = prebuilt.head(dialect, request_id, False, trace.headers())
+    if head is not None:
+        return PrebuiltResponse(head, trace.response_raw)
     return web.Response(
         body=trace.response_raw,
         headers={**dialect.response_headers(request_id), **trace.headers()},

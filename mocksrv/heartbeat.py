@@ -29,11 +29,14 @@ _me: dict[str, Any] = {}
 
 
 def identity() -> dict[str, Any]:
-    """host:pid of this process (recomputed after a fork; pods often all have pid 1)."""
-    if _me.get("pid") != os.getpid():
+    """host:pid of this process (pods often all have pid 1, hence the host)."""
+    if not _me:
         host = socket.gethostname()
         _me.update(id=f"{host}:{os.getpid()}", host=host, pid=os.getpid(), started=time.time())
     return _me
+
+
+os.register_at_fork(after_in_child=_me.clear)  # a forked worker is a new identity
 
 
 async def heartbeat_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 from multidict import MultiMapping
+from yarl import URL
 
 # Always redacted; each dialect's own credential headers and query keys are added at start-up.
 SENSITIVE_HEADERS = frozenset(
@@ -20,7 +21,7 @@ EVENT_LIMIT = 200  # stream events kept per entry
 EVENT_DATA_CHARS = 2000  # of each one's data
 
 
-@dataclass
+@dataclass(slots=True)
 class Trace:
     """What the handler learned about one request; the middleware turns it into an entry."""
 
@@ -100,10 +101,29 @@ class Later:
 
 def settled(entry: dict[str, Any]) -> dict[str, Any]:
     """The entry with its Later values built (in place, once)."""
-    response = entry.get("response")
-    if isinstance(response, Later):
-        entry["response"] = response.build()
+    for key in LATER_KEYS:
+        value = entry.get(key)
+        if isinstance(value, Later):
+            entry[key] = value.build()
     return entry
+
+
+LATER_KEYS = ("request", "response")
+
+
+def captured_request(
+    trace: Trace,
+    headers: MultiMapping[str],
+    url: URL,
+    secrets: tuple[frozenset[str], frozenset[str]],
+    limit: int,
+) -> dict[str, Any]:
+    """What the journal shows of the request: headers and query with credentials redacted, the body."""
+    return {
+        "headers": redact_headers(headers, secrets[0]),
+        "query": redact_query(url.query, secrets[1]),
+        "body": bounded_body(trace.body, trace.raw_body, limit),
+    }
 
 
 def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
@@ -147,10 +167,8 @@ def entry(
     method: str,
     path: str,
     status: int,
-    headers: dict[str, str],
-    query: dict[str, str],
-    body: Any,
-    response: dict[str, Any] | None = None,
+    request: dict[str, Any] | Later,
+    response: dict[str, Any] | Later | None = None,
 ) -> dict[str, Any]:
     now = time.perf_counter()
     ttfb = (trace.first_byte or now) - trace.started
@@ -172,7 +190,7 @@ def entry(
         "events": trace.events,
         "ended_by": trace.ended_by,
         "violations": trace.violations,
-        "request": {"headers": headers, "query": query, "body": body},
+        "request": request,
         "response": response,
     }
 

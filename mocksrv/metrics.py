@@ -1,20 +1,19 @@
 """Prometheus metrics, fed from journal entries (one call per request) and served at /_mock/metrics.
 
-Each server has its own CollectorRegistry, so several servers in one process (tests) never clash.
+Counting is plain dictionary arithmetic on the request path; prometheus_client only sees the
+tallies when /_mock/metrics is scraped (a custom collector), so a request pays no metric locks,
+label lookups or per-bucket loops. Each server has its own CollectorRegistry, so several servers
+in one process (tests) never clash.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # From a cached answer (ms) to a slow demo stream (a minute).
@@ -22,53 +21,82 @@ BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 NONE = "none"  # label value when an entry has no dialect or fixture
 
 
+class Timings:
+    """One histogram's tallies per label value: a count per bucket (the last is +Inf) and a sum."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, list[int]] = {}
+        self.sums: dict[str, float] = {}
+
+    def observe(self, label: str, seconds: float) -> None:
+        counts = self.counts.get(label)
+        if counts is None:
+            counts = self.counts[label] = [0] * (len(BUCKETS) + 1)
+            self.sums[label] = 0.0
+        counts[bisect_left(BUCKETS, seconds)] += 1
+        self.sums[label] += seconds
+
+    def family(self, name: str, documentation: str, label: str) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(name, documentation, labels=[label])
+        for value, counts in self.counts.items():
+            cumulative, buckets = 0, []
+            for bound, count in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
+                cumulative += count
+                buckets.append((bound, cumulative))
+            family.add_metric([value], buckets, self.sums[value])
+        return family
+
+
 class Metrics:
     def __init__(self) -> None:
+        self.requests: dict[tuple[str, str, str], int] = {}
+        self.events: dict[str, int] = {}
+        self.faults: dict[str, int] = {}
+        self.ttfb = Timings()
+        self.duration = Timings()
+        self.journal_size = 0
         self.registry = CollectorRegistry(auto_describe=True)
-        reg = self.registry
-        self.requests = Counter(
-            "mocksrv_requests",
-            "Requests answered, by dialect, HTTP status and fixture.",
-            ["dialect", "status", "fixture"],
-            registry=reg,
-        )
-        self.events = Counter("mocksrv_stream_events", "SSE events written.", ["dialect"], registry=reg)
-        self.faults = Counter("mocksrv_faults", "Injected faults, by kind.", ["kind"], registry=reg)
-        self.ttfb = Histogram(
-            "mocksrv_ttfb_seconds", "Time to first byte.", ["dialect"], buckets=BUCKETS, registry=reg
-        )
-        self.duration = Histogram(
-            "mocksrv_request_duration_seconds",
-            "Time from request to the end of the answer.",
-            ["dialect"],
-            buckets=BUCKETS,
-            registry=reg,
-        )
-        self.journal = Gauge("mocksrv_journal_entries", "Entries held in the request journal.", registry=reg)
-        self._requests: dict[tuple[Any, ...], Any] = {}
-        self._per_dialect: dict[str, tuple[Any, ...]] = {}
+        self.registry.register(self)  # collect() below
 
     def observe(self, entry: dict[str, Any]) -> None:
-        """Count one journal entry (label children are cached: this runs for every request)."""
-        dialect = entry.get("dialect") or NONE
-        key = (dialect, entry.get("status"), entry.get("fixture"))
-        requests = self._requests.get(key)
-        if requests is None:
-            requests = self._requests[key] = self.requests.labels(dialect, str(key[1]), key[2] or NONE)
-        requests.inc()
-        per_dialect = self._per_dialect.get(dialect)
-        if per_dialect is None:
-            per_dialect = self._per_dialect[dialect] = tuple(
-                metric.labels(dialect) for metric in (self.events, self.ttfb, self.duration)
-            )
-        events, ttfb, duration = per_dialect
-        if entry.get("events"):
-            events.inc(entry["events"])
-        for kind in entry.get("faults") or ():
-            self.faults.labels(kind).inc()
-        ttfb.observe(entry.get("ttfb_ms", 0) / 1000)
-        duration.observe(entry.get("duration_ms", 0) / 1000)
+        """Count one journal entry (this runs for every request)."""
+        dialect = entry["dialect"] or NONE
+        key = (dialect, str(entry["status"]), entry["fixture"] or NONE)
+        self.requests[key] = self.requests.get(key, 0) + 1
+        if entry["events"]:
+            self.events[dialect] = self.events.get(dialect, 0) + entry["events"]
+        for kind in entry["faults"]:
+            self.faults[kind] = self.faults.get(kind, 0) + 1
+        self.ttfb.observe(dialect, entry["ttfb_ms"] / 1000)
+        self.duration.observe(dialect, entry["duration_ms"] / 1000)
+
+    def collect(self) -> Iterator[Any]:
+        """prometheus_client's collector protocol: the tallies as metric families, at scrape time."""
+        requests = CounterMetricFamily(
+            "mocksrv_requests",
+            "Requests answered, by dialect, HTTP status and fixture.",
+            labels=["dialect", "status", "fixture"],
+        )
+        for labels, count in self.requests.items():
+            requests.add_metric(list(labels), count)
+        yield requests
+        yield _counter("mocksrv_stream_events", "SSE events written.", "dialect", self.events)
+        yield _counter("mocksrv_faults", "Injected faults, by kind.", "kind", self.faults)
+        yield self.ttfb.family("mocksrv_ttfb_seconds", "Time to first byte.", "dialect")
+        yield self.duration.family(
+            "mocksrv_request_duration_seconds", "Time from request to the end of the answer.", "dialect"
+        )
+        yield GaugeMetricFamily(
+            "mocksrv_journal_entries", "Entries held in the request journal.", value=self.journal_size
+        )
 
     def render(self, journal_size: int) -> bytes:
-        self.journal.set(journal_size)  # read at scrape time: the store knows, no bookkeeping here
+        self.journal_size = journal_size  # read at scrape time: the store knows, no bookkeeping here
         return generate_latest(self.registry)
+
+
+def _counter(name: str, documentation: str, label: str, tallies: dict[str, int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for value, count in tallies.items():
+        family.add_metric([value], count)
+    return family

@@ -15,11 +15,9 @@ from .errors import MockError
 from .handler import error_response
 from .journal import (
     Later,
-    bounded_body,
+    captured_request,
     captured_response,
     entry,
-    redact_headers,
-    redact_query,
     settled,
     trace_of,
 )
@@ -126,16 +124,15 @@ async def _record(request: web.Request, status: int) -> None:
     services = request.app[SERVICES]
     trace = trace_of(request)
     limit = services.config.journal_body_bytes
-    body = bounded_body(trace.body, trace.raw_body, limit)
+    secrets = request.app[SECRETS]
     record = entry(
         trace,
         request.method,
         request.path,
         status,
-        redact_headers(request.headers, request.app[SECRETS][0]),
-        redact_query(request.query, request.app[SECRETS][1]),
-        body,
-        Later(functools.partial(captured_response, trace, limit)),  # built when read
+        # Both built when the entry is first read: most entries leave the journal unread.
+        Later(functools.partial(captured_request, trace, request.headers, request.rel_url, secrets, limit)),
+        Later(functools.partial(captured_response, trace, limit)),
     )
     services.metrics.observe(record)
     if getattr(services.state, "immediate", False):

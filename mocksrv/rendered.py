@@ -9,13 +9,16 @@ with the real values put there. A dialect that derives anything else from them (
 date) fails that check and is rendered afresh every time, as before.
 
 Only unpaced, fault-free streams use this (paced and broken streams write event by event).
+The same table keeps what the handler derives from the turn and its replies (kept()), so a
+repeated request costs a few lookups, not a render.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, overload
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, overload
 
 from .dialects.base import Dialect
 from .model import Completion, Turn
@@ -24,9 +27,10 @@ from .model import Completion, Turn
 # every byte offset in a rendering holds for the filled-in answer too.
 ID_A, ID_B = "e0f1e2d3c4b5a69788796a5b4c3d2", "d3c2b1a0f9e8d7c6b5a4938271605"
 CREATED_A, CREATED_B = 1234567897, 1987654321
-MAX_RENDERS = 8  # per request body: a sequence of replies, n choices, max_tokens cuts
+MAX_KEPT = 32  # per request body: a sequence of replies, n choices, max_tokens cuts
 
-Key = tuple[bool, str, tuple[Any, ...], Any]
+T = TypeVar("T")
+Table = dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]]  # Parsed.renders (memo.py)
 Captured = tuple[str | None, str]  # an event as the journal shows it: (name, data)
 
 
@@ -34,14 +38,45 @@ Captured = tuple[str | None, str]  # an event as the journal shows it: (name, da
 class Template:
     blob: bytes  # rendered with ID_A / CREATED_A
     spans: tuple[tuple[str | None, int, int], ...] = ()  # a stream's events: (name, data start, end)
+    # The blob cut at every stand-in, when each place the id goes is followed by the same bytes
+    # and then the timestamp (`middle`): filling is then one bytes.join (see _cut).
+    parts: tuple[bytes, ...] | None = None
+    middle: bytes | None = None  # None: the blob has the id and no timestamp
 
     def fill(self, completion: Completion) -> bytes | None:
         created = str(completion.created)
         if len(completion.id) != len(ID_A) or len(created) != len(str(CREATED_A)):
             return None
+        if self.parts is not None:
+            glue = completion.id.encode()
+            if self.middle is not None:
+                glue += self.middle + created.encode()
+            return glue.join(self.parts)
         return self.blob.replace(ID_A.encode(), completion.id.encode()).replace(
             str(CREATED_A).encode(), created.encode()
         )
+
+    @classmethod
+    def of(cls, blob: bytes, spans: tuple[tuple[str | None, int, int], ...] = ()) -> Template:
+        parts, middle = _cut(blob)
+        return cls(blob, spans, parts, middle)
+
+
+def _cut(blob: bytes) -> tuple[tuple[bytes, ...] | None, bytes | None]:
+    """(parts, middle) such that the blob is (ID + middle + CREATED).join(parts), or (ID).join(parts)
+    when there is no timestamp; (None, None) when the stand-ins fall some other way (two replaces then).
+    A stream repeats the id and the timestamp in every event: one join beats two scans of the blob."""
+    created = str(CREATED_A).encode()
+    pieces = blob.split(ID_A.encode())
+    if len(pieces) < 2:
+        return None, None
+    if created not in blob:
+        return tuple(pieces), None
+    after = [p.partition(created) for p in pieces[1:]]
+    middles = {m for m, found, rest in after if found}
+    if created in pieces[0] or len(middles) != 1 or any(not f or created in r for _, f, r in after):
+        return None, None
+    return (pieces[0], *(rest for _, _, rest in after)), middles.pop()
 
 
 class RenderedStream(Sequence[Captured]):
@@ -85,7 +120,7 @@ def _stream_template(dialect: Dialect, completion: Completion, turn: Turn) -> Te
         start = at + len(raw) - len(event.data.encode()) - 2 * len(event.eol.encode())
         spans.append((event.event, start, start + len(event.data.encode())))
         at += len(raw)
-    template = Template(blob, tuple(spans))
+    template = Template.of(blob, tuple(spans))
     # The spans must give back every event's data (framing as SSEEvent.encode writes it).
     if [blob[a:b].decode() for _, a, b in spans] != [e.data for e in renders[0]]:
         return None
@@ -97,24 +132,34 @@ def _body_template(dialect: Dialect, completion: Completion, turn: Turn) -> Temp
         dialect.encode_body(dialect.render(dataclasses.replace(completion, id=i, created=c), turn))
         for i, c in ((ID_A, CREATED_A), (ID_B, CREATED_B))
     ]
-    return Template(blobs[0]) if _swap(blobs[0]) == blobs[1] else None
+    return Template.of(blobs[0]) if _swap(blobs[0]) == blobs[1] else None
+
+
+def kept(table: Table | None, key: tuple[Any, ...], objects: Sequence[Any], build: Callable[[], T]) -> T:
+    """build(), done once per turn: kept in the turn's table under `key` for as long as `objects`
+    are the very same objects (a fixture's replies answer every request; ids alone could be reused
+    once an object is gone, so the table holds the objects too)."""
+    if table is None:
+        return build()
+    found = table.get(key)
+    if found is not None and len(found[0]) == len(objects) and all(map(operator.is_, found[0], objects)):
+        return found[1]
+    value = build()
+    if len(table) < MAX_KEPT or key in table:
+        table[key] = (tuple(objects), value)
+    return value
 
 
 def _template(
-    table: dict[Key, Template | None], stream: bool, dialect: Dialect, completion: Completion, turn: Turn
+    table: Table, stream: bool, dialect: Dialect, completion: Completion, turn: Turn
 ) -> Template | None:
-    key = (stream, completion.model, completion.choices, completion.usage)
-    if key in table:
-        return table[key]
-    if len(table) >= MAX_RENDERS:
-        return None
     build = _stream_template if stream else _body_template
-    table[key] = template = build(dialect, completion, turn)
-    return template
+    key = ("stream" if stream else "body", id(completion.choices))
+    return kept(table, key, (completion.choices,), lambda: build(dialect, completion, turn))
 
 
 def stream(
-    table: dict[Key, Template | None] | None, dialect: Dialect, completion: Completion, turn: Turn
+    table: Table | None, dialect: Dialect, completion: Completion, turn: Turn
 ) -> RenderedStream | None:
     """The stream's events, pre-joined, or None: render it the usual way."""
     if table is None:
@@ -124,9 +169,7 @@ def stream(
     return RenderedStream(joined, template.spans) if joined is not None else None
 
 
-def body(
-    table: dict[Key, Template | None] | None, dialect: Dialect, completion: Completion, turn: Turn
-) -> bytes | None:
+def body(table: Table | None, dialect: Dialect, completion: Completion, turn: Turn) -> bytes | None:
     """The encoded body, or None: render it the usual way."""
     if table is None:
         return None

@@ -68,7 +68,7 @@ async def write_events(
         else:
             outcome.sent = events[:LOG_LIMIT]  # its own (name, data) view, read when the journal is
         outcome.times = [time.perf_counter()]
-        await response.write(joined)
+        await response.write_eof(joined)  # the whole stream, and its end, in one write
         outcome.events = len(events)
         return outcome
     for position, event in enumerate(events):

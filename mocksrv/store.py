@@ -10,6 +10,7 @@ from .model import Turn
 from .state import StateStore
 
 RUNTIME_FIXTURES = "fixtures"
+MAX_MATCHED = 4096  # remembered matches (a turn per distinct request body)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class FixtureStore:
         self._runtime: list[Fixture] = []
         self._runtime_version = -1
         self._all = [*self.directory, *self.bundled]  # every tier, rebuilt when run-time ones change
+        self._matched: dict[int, tuple[Turn, list[Fixture], Fixture | None]] = {}
 
     async def runtime(self) -> list[Fixture]:
         version, documents = await self.state.documents(RUNTIME_FIXTURES)
@@ -44,10 +46,20 @@ class FixtureStore:
         return self._all
 
     async def choose(self, turn: Turn, session: str) -> Choice | None:
-        for fixture in await self.all():
-            if fixture.matches(turn):
-                return await self._step(fixture, session)
-        return None
+        fixture = self._match(turn, await self.all())
+        return None if fixture is None else await self._step(fixture, session)
+
+    def _match(self, turn: Turn, fixtures: list[Fixture]) -> Fixture | None:
+        """The first fixture that matches; remembered per turn (the memo hands out one Turn per
+        repeated body) for as long as the fixture list is the same list."""
+        found = self._matched.get(id(turn))
+        if found is not None and found[0] is turn and found[1] is fixtures:
+            return found[2]
+        fixture = next((f for f in fixtures if f.matches(turn)), None)
+        if len(self._matched) >= MAX_MATCHED:
+            self._matched.clear()
+        self._matched[id(turn)] = (turn, fixtures, fixture)  # holds the turn: its id stays its own
+        return fixture
 
     async def explain_miss(self, turn: Turn) -> list[NearMiss]:
         return near_misses(await self.all(), turn)

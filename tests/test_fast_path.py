@@ -1,0 +1,122 @@
+"""The fast path (front.py's route index, prebuilt.py's header blocks) answers exactly as
+aiohttp's own machinery does: the same headers, framing and keep-alive behaviour, on every
+dialect, streamed or not, HTTP/1.1 or 1.0."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from datetime import datetime
+
+import pytest
+from corpus import KEY, targets
+
+from mocksrv import prebuilt
+from mocksrv.testing import MockServer
+
+GENERATION = [t for t in targets() if t.route.method == "POST"]
+MASKED = {"date", "x-request-id", "request-id", "x-mocksrv-worker"}  # differ between any two answers
+
+
+def exchange(live: MockServer, target, stream: bool, version: str = "1.1") -> tuple[str, list, bytes]:
+    """(status line, [(name, value)], body) of one request over a fresh socket, read to close."""
+    body = dict(target.good)
+    path = target.path
+    if target.route.stream is None and stream:
+        body["stream"] = True
+    if target.route.stream:
+        path += "?alt=sse"
+    if target.route.stream is not None and target.route.stream != stream:
+        pytest.skip("this route decides streaming itself")
+    payload = json.dumps(body).encode()
+    headers = {**target.auth(), "Content-Type": "application/json", "Content-Length": str(len(payload))}
+    headers["Connection"] = "close"
+    lines = [
+        f"POST {path} HTTP/{version}",
+        f"Host: 127.0.0.1:{live.port}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, rest = received.partition(b"\r\n\r\n")
+    status, *header_lines = head.decode().split("\r\n")
+    return status, [tuple(line.split(": ", 1)) for line in header_lines], rest
+
+
+def normalized(headers: list) -> list:
+    """Values that differ between any two answers masked (rate-limit resets tell the second)."""
+    return sorted(
+        (name, "*" if name.lower() in MASKED or name.endswith("-reset") else value) for name, value in headers
+    )
+
+
+def aiohttp_built(monkeypatch) -> None:
+    """From now on, answers carry headers built by aiohttp (the path without prebuilt blocks)."""
+    monkeypatch.setattr(prebuilt, "_block", lambda dialect, streamed: None)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+@pytest.mark.parametrize("target", GENERATION, ids=lambda t: t.label)
+def test_prebuilt_headers_equal_aiohttps(server, monkeypatch, target, stream):
+    fast = exchange(server, target, stream)
+    aiohttp_built(monkeypatch)
+    slow = exchange(server, target, stream)
+    assert fast[0] == slow[0] == "HTTP/1.1 200 OK"
+    assert normalized(fast[1]) == normalized(slow[1])
+    names = [name.lower() for name, _ in fast[1]]
+    assert len(names) == len(set(names))  # nothing sent twice
+    assert "x-mocksrv-worker" in names and "date" in names
+    framing = "transfer-encoding" if stream else "content-length"
+    assert framing in names
+
+
+@pytest.mark.parametrize(
+    "target", [t for t in GENERATION if t.route.stream is None][:3], ids=lambda t: t.label
+)
+def test_http10_stream_ends_with_the_connection(server, target):
+    """HTTP/1.0 has no chunked encoding: the stream is sent as is and the connection closes."""
+    status, headers, body = exchange(server, target, True, version="1.0")
+    names = {name.lower() for name, _ in headers}
+    assert status.endswith("200 OK") and "transfer-encoding" not in names
+    assert body.startswith((b"data: ", b"event: ")) and body.endswith(b"\n\n")
+
+
+def test_time_telling_headers_are_fresh(server):
+    """A block is rebuilt every second: Anthropic's rate-limit reset stays about a second ahead."""
+    target = next(t for t in GENERATION if t.dialect.name == "anthropic")
+    exchange(server, target, False)
+    time.sleep(2.2)
+    headers = dict(exchange(server, target, False)[1])
+    reset = datetime.fromisoformat(headers["anthropic-ratelimit-requests-reset"].replace("Z", "+00:00"))
+    assert abs(reset.timestamp() - time.time()) < 3
+
+
+def test_request_ids_are_fresh_per_answer(server):
+    target = next(t for t in GENERATION if t.dialect.name == "openai")
+    ids = {dict(exchange(server, target, stream)[1])["x-request-id"] for stream in (False, True, False)}
+    assert len(ids) == 3 and all(re.fullmatch(r"req_[0-9a-f]{32}", i) for i in ids)
+
+
+def test_indexed_routes_keep_aiohttps_404_and_405(server):
+    """Only exact method + path pairs take the index; everything else gets the router's answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /openai/v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 405 ")
+    assert json.loads(received.partition(b"\r\n\r\n")[2])["error"]["type"] == "invalid_request_error"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /openai/v1/chat/completions/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Authorization: Bearer " + KEY.encode() + b"\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 404 ")
