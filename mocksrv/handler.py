@@ -197,10 +197,10 @@ async def stream_response(
             MockError(faults.error), request_id, completion, turn, faults.error_after
         )
     trace.stream = StreamOutcome()  # filled as events go out: kept even if the client leaves
-    events = rendered.stream(renders, dialect, completion, turn) if pacer is None and faults is None else None
+    events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
     outcome = await write_events(
         response,
-        events if events is not None else dialect.render_stream(completion, turn),  # paced: one at a time
+        events if events is not None else dialect.render_stream(completion, turn),  # one at a time
         pacer,
         faults,
         error_event,

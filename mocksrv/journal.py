@@ -93,10 +93,13 @@ class Later:
     settled() before an entry leaves the process or is read.
     """
 
-    __slots__ = ("build",)
+    __slots__ = ("args", "function")
 
-    def __init__(self, build: Callable[[], Any]):
-        self.build = build
+    def __init__(self, function: Callable[..., Any], *args: Any):
+        self.function, self.args = function, args  # no closure or partial: fewer objects per entry
+
+    def build(self) -> Any:
+        return self.function(*self.args)
 
 
 def settled(entry: dict[str, Any]) -> dict[str, Any]:

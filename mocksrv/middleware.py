@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -131,8 +130,8 @@ async def _record(request: web.Request, status: int) -> None:
         request.path,
         status,
         # Both built when the entry is first read: most entries leave the journal unread.
-        Later(functools.partial(captured_request, trace, request.headers, request.rel_url, secrets, limit)),
-        Later(functools.partial(captured_response, trace, limit)),
+        Later(captured_request, trace, request.headers, request.rel_url, secrets, limit),
+        Later(captured_response, trace, limit),
     )
     services.metrics.observe(record)
     if getattr(services.state, "immediate", False):

@@ -8,7 +8,7 @@ every place where the id and the timestamp go, and later answers are the first r
 with the real values put there. A dialect that derives anything else from them (a hash, a
 date) fails that check and is rendered afresh every time, as before.
 
-Only unpaced, fault-free streams use this (paced and broken streams write event by event).
+Fault-free streams use this, paced or not (a stream with faults is rendered event by event).
 The same table keeps what the handler derives from the turn and its replies (kept()), so a
 repeated request costs a few lookups, not a render.
 """
@@ -38,6 +38,7 @@ Captured = tuple[str | None, str]  # an event as the journal shows it: (name, da
 class Template:
     blob: bytes  # rendered with ID_A / CREATED_A
     spans: tuple[tuple[str | None, int, int], ...] = ()  # a stream's events: (name, data start, end)
+    cuts: tuple[tuple[int, bool], ...] = ()  # a stream's events: (where it ends, carries content)
     # The blob cut at every stand-in, when each place the id goes is followed by the same bytes
     # and then the timestamp (`middle`): filling is then one bytes.join (see _cut).
     parts: tuple[bytes, ...] | None = None
@@ -57,9 +58,14 @@ class Template:
         )
 
     @classmethod
-    def of(cls, blob: bytes, spans: tuple[tuple[str | None, int, int], ...] = ()) -> Template:
+    def of(
+        cls,
+        blob: bytes,
+        spans: tuple[tuple[str | None, int, int], ...] = (),
+        cuts: tuple[tuple[int, bool], ...] = (),
+    ) -> Template:
         parts, middle = _cut(blob)
-        return cls(blob, spans, parts, middle)
+        return cls(blob, spans, cuts, parts, middle)
 
 
 def _cut(blob: bytes) -> tuple[tuple[bytes, ...] | None, bytes | None]:
@@ -80,11 +86,17 @@ def _cut(blob: bytes) -> tuple[tuple[bytes, ...] | None, bytes | None]:
 
 
 class RenderedStream(Sequence[Captured]):
-    """What sse.write_events writes in one go (`joined`); its items, for the journal, are
-    (name, data) pairs cut out of those bytes only when read (slices stay lazy views)."""
+    """What sse.write_events writes: in one go (`joined`), or paced, event by event (`cuts`).
+    Its items, for the journal, are (name, data) pairs cut out of those bytes only when read
+    (slices stay lazy views), so a stream keeps no per-event objects alive."""
 
-    def __init__(self, joined: bytes, spans: Sequence[tuple[str | None, int, int]]):
-        self.joined, self.spans = joined, spans
+    def __init__(
+        self,
+        joined: bytes,
+        spans: Sequence[tuple[str | None, int, int]],
+        cuts: Sequence[tuple[int, bool]] = (),
+    ):
+        self.joined, self.spans, self.cuts = joined, spans, cuts
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -95,6 +107,8 @@ class RenderedStream(Sequence[Captured]):
     def __getitem__(self, index: slice) -> RenderedStream: ...
     def __getitem__(self, index: int | slice) -> Captured | RenderedStream:
         if isinstance(index, slice):
+            if index.indices(len(self.spans)) == (0, len(self.spans), 1):
+                return self  # the journal's [:LOG_LIMIT] of a shorter stream: no copy to keep
             return RenderedStream(self.joined, self.spans[index])
         name, start, end = self.spans[index]
         return name, self.joined[start:end].decode()
@@ -115,12 +129,13 @@ def _stream_template(dialect: Dialect, completion: Completion, turn: Turn) -> Te
     blob = b"".join(encoded)
     if _swap(blob) != b"".join(e.encode() for e in renders[1]):
         return None
-    spans, at = [], 0
+    spans, cuts, at = [], [], 0
     for event, raw in zip(renders[0], encoded, strict=True):
         start = at + len(raw) - len(event.data.encode()) - 2 * len(event.eol.encode())
         spans.append((event.event, start, start + len(event.data.encode())))
         at += len(raw)
-    template = Template.of(blob, tuple(spans))
+        cuts.append((at, event.content))
+    template = Template.of(blob, tuple(spans), tuple(cuts))
     # The spans must give back every event's data (framing as SSEEvent.encode writes it).
     if [blob[a:b].decode() for _, a, b in spans] != [e.data for e in renders[0]]:
         return None
@@ -166,7 +181,7 @@ def stream(
         return None
     template = _template(table, True, dialect, completion, turn)
     joined = template.fill(completion) if template is not None else None
-    return RenderedStream(joined, template.spans) if joined is not None else None
+    return RenderedStream(joined, template.spans, template.cuts) if joined is not None else None
 
 
 def body(table: Table | None, dialect: Dialect, completion: Completion, turn: Turn) -> bytes | None:

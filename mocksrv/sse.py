@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from . import timing
 from .faults import StreamFaults
 from .model import SSEEvent
 from .timing import Pacer
@@ -56,19 +57,28 @@ async def write_events(
 ) -> StreamOutcome:
     """Write the events; `outcome` (given by a caller that wants it even on disconnect) fills as it goes."""
     outcome = StreamOutcome() if outcome is None else outcome
+    joined = getattr(events, "joined", None)  # a stream from rendered.py: bytes cut into events
+    if faults is None and joined is not None:
+        outcome.sent = events[:LOG_LIMIT]  # its own (name, data) view, read when the journal is
+        if on_first_write:
+            on_first_write()
+        if pacer is None:  # nothing to time: the whole stream, and its end, in one write
+            outcome.times = [time.perf_counter()]
+            await response.write_eof(joined)
+            outcome.events = len(events)
+        elif pacer.latency.stall_after is None:
+            await _write_on_wheel(response, joined, events.cuts, pacer, outcome)
+        else:
+            await _write_cuts(response, joined, events.cuts, pacer, keepalive, outcome)
+        return outcome
     if pacer is None and faults is None:
         # Nothing to time or break: one write for the whole stream.
         if on_first_write:
             on_first_write()
         events = events if isinstance(events, Sequence) else list(events)
-        joined = getattr(events, "joined", None)  # a stream from rendered.py comes pre-joined
-        if joined is None:
-            outcome.sent = [(e.event, e.data) for e in events[:LOG_LIMIT]]
-            joined = b"".join(e.encode() for e in events)
-        else:
-            outcome.sent = events[:LOG_LIMIT]  # its own (name, data) view, read when the journal is
+        outcome.sent = [(e.event, e.data) for e in events[:LOG_LIMIT]]
         outcome.times = [time.perf_counter()]
-        await response.write_eof(joined)  # the whole stream, and its end, in one write
+        await response.write_eof(b"".join(e.encode() for e in events))
         outcome.events = len(events)
         return outcome
     for position, event in enumerate(events):
@@ -94,6 +104,90 @@ async def write_events(
         if pacer is not None and pacer.stalls_after(position + 1):
             await _stall(response, pacer, keepalive)
     return outcome
+
+
+async def _write_cuts(
+    response: web.StreamResponse,
+    joined: bytes,
+    cuts: Sequence[tuple[int, bool]],
+    pacer: Pacer,
+    keepalive: bytes,
+    outcome: StreamOutcome,
+) -> None:
+    """A pre-rendered stream, paced: each event a slice of the joined bytes, written when due."""
+    view, start = memoryview(joined), 0
+    for position, (end, content) in enumerate(cuts):
+        if content:
+            await pacer.before_content()
+        await response.write(view[start:end])
+        start = end
+        if position < LOG_LIMIT:
+            outcome.times.append(time.perf_counter())
+        outcome.events = position + 1
+        if pacer.stalls_after(position + 1):
+            await _stall(response, pacer, keepalive)
+
+
+async def _write_on_wheel(
+    response: web.StreamResponse,
+    joined: bytes,
+    cuts: Sequence[tuple[int, bool]],
+    pacer: Pacer,
+    outcome: StreamOutcome,
+) -> None:
+    """A pre-rendered paced stream: what comes before the first content event now, the rest from
+    the loop's wheel (timing.py) as it falls due; this task sleeps until the last event is out."""
+    first = next((i for i, (_, content) in enumerate(cuts) if content), len(cuts))
+    writer = response._payload_writer  # the wheel writes to its transport directly
+    assert writer is not None
+    view, offset = memoryview(joined), cuts[first - 1][0] if first else 0
+    await response.write(view[:offset])  # with the headers, which the writer buffered until now
+    writer.send_headers()  # (when there was nothing before the first content event)
+    _logged(outcome, 0, first)
+    if first == len(cuts):
+        return
+    done = asyncio.get_running_loop().create_future()
+    timing.wheel().add(pacer.due(), _WheelStream(writer, view, cuts, first, offset, pacer, outcome, done))
+    if await done == "disconnect":
+        raise ConnectionResetError("the client closed the connection")
+
+
+class _WheelStream:
+    """One stream's step on the wheel: the due content event and the events up to the next one."""
+
+    __slots__ = ("cuts", "done", "index", "offset", "outcome", "pacer", "view", "writer")
+
+    def __init__(self, writer, view, cuts, index, offset, pacer, outcome, done):  # type: ignore[no-untyped-def]
+        self.writer, self.view, self.cuts, self.index, self.offset = writer, view, cuts, index, offset
+        self.pacer, self.outcome, self.done = pacer, outcome, done
+
+    def __call__(self) -> float | None:
+        if self.done.done():  # the handler was cancelled: nothing more to write
+            return None
+        transport = self.writer.transport
+        if transport is None or transport.is_closing():
+            self.done.set_result("disconnect")
+            return None
+        start, cuts = self.index, self.cuts
+        end = start + 1
+        while end < len(cuts) and not cuts[end][1]:
+            end += 1
+        chunk = self.view[self.offset : cuts[end - 1][0]]
+        transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if self.writer.chunked else bytes(chunk))
+        _logged(self.outcome, start, end)
+        self.index, self.offset = end, cuts[end - 1][0]
+        self.pacer.advance()
+        if end == len(cuts):
+            self.done.set_result("complete")
+            return None
+        return self.pacer.due()
+
+
+def _logged(outcome: StreamOutcome, start: int, end: int) -> None:
+    """Events start..end-1 went out now."""
+    now = time.perf_counter()
+    outcome.times.extend(now for _ in range(start, min(end, LOG_LIMIT)))
+    outcome.events = end
 
 
 async def _fault_at(

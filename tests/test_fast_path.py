@@ -4,13 +4,16 @@ dialect, streamed or not, HTTP/1.1 or 1.0."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
 import time
 from datetime import datetime
 
+import aiohttp
 import pytest
+import rawhttp
 from corpus import KEY, targets
 
 from mocksrv import prebuilt
@@ -120,3 +123,33 @@ def test_indexed_routes_keep_aiohttps_404_and_405(server):
         while chunk := sock.recv(65536):
             received += chunk
     assert received.startswith(b"HTTP/1.1 404 ")
+
+
+def test_many_paced_streams_keep_their_schedule(make_server):
+    """Paced streams share one timer (timing.Wheel): 40 at once, each event on its own deadline,
+    as the journal's per-event times show, and every stream complete."""
+    live = make_server()
+    scenario = {"name": "wheel", "latency": {"ttft_ms": 200, "token_ms": 20}}
+    assert rawhttp.post(live.url + "/_mock/scenarios", json={"scenarios": [scenario]}).status == 201
+    body = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "Tell me more"}]}
+
+    async def one(session: aiohttp.ClientSession, i: int) -> bytes:
+        headers = {"Authorization": "Bearer sk-wheel", "X-Mock-Scenario": "wheel", "X-Mock-Session": f"w{i}"}
+        async with session.post(
+            live.base_url() + "/chat/completions", json=body, headers=headers
+        ) as response:
+            return await response.read()
+
+    async def crowd() -> list[bytes]:
+        async with aiohttp.ClientSession() as session:
+            return await asyncio.gather(*(one(session, i) for i in range(40)))
+
+    answers = asyncio.run(crowd())
+    assert all(a.endswith(b"data: [DONE]\n\n") for a in answers)
+    entries = [e for e in live.call(live.services.state.journal_entries()) if e["scenario"] == "wheel"]
+    assert len(entries) == 40 and {e["ended_by"] for e in entries} == {"complete"}
+    for entry in entries:
+        times = [e["t_ms"] for e in entry["response"]["events"] if '"content":"' in e["data"]]
+        assert 195 <= times[1] <= 260  # the first content event (times[0] is the role chunk)
+        gaps = [b - a for a, b in zip(times[1:], times[2:])]
+        assert gaps and 15 <= sum(gaps) / len(gaps) <= 30
