@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from .errors import MockError
@@ -45,7 +46,7 @@ class Plan:
     latency: Latency | None = None
     stream: StreamFaults | None = None
 
-    @property
+    @cached_property  # one list per plan: journal entries share it (nobody changes it)
     def fault_names(self) -> list[str]:
         names = [self.error.kind.value] if self.error else []
         names += [self.fault] if self.fault else []

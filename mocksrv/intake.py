@@ -48,21 +48,24 @@ async def read_incoming(
         method=request.method,
         path=request.path,
         match_info=dict(request.match_info),
-        query=dict(request.query),
+        query=dict(request.query) if request.rel_url.raw_query_string else {},
         headers=request.headers,
         body=body,
         route=route,
     )
 
 
+def too_large(limit: int) -> MockError:
+    return MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
+
+
 async def read_body(request: web.Request, limit: int, timeout_s: float | None = None) -> bytes:
-    too_large = MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
     if request.content_length is not None and request.content_length > limit:
-        raise too_large
+        raise too_large(limit)
     if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
         raw = request.content.read_nowait()
         if len(raw) > limit:
-            raise too_large
+            raise too_large(limit)
         trace_of(request).raw_body = raw
         return raw
     chunks, size = [], 0
@@ -72,7 +75,7 @@ async def read_body(request: web.Request, limit: int, timeout_s: float | None = 
             async for chunk in request.content.iter_chunked(64 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise too_large
+                    raise too_large(limit)
                 chunks.append(chunk)
     except TimeoutError:
         raise MockError(

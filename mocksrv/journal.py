@@ -63,9 +63,11 @@ TRACE = web.RequestKey("mocksrv.trace", Trace)
 
 
 def trace_of(request: web.Request) -> Trace:
-    if TRACE not in request:
-        request[TRACE] = Trace()
-    return request[TRACE]
+    try:  # the middleware made it first (a request is not a dict: `in` would raise inside anyway)
+        return request[TRACE]
+    except KeyError:
+        trace = request[TRACE] = Trace()
+        return trace
 
 
 def redact_headers(headers: MultiMapping[str], sensitive: frozenset[str]) -> dict[str, str]:

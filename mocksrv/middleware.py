@@ -13,7 +13,9 @@ from .dialects.base import Dialect
 from .errors import MockError
 from .handler import error_response
 from .journal import (
+    TRACE,
     Later,
+    Trace,
     captured_request,
     captured_response,
     entry,
@@ -49,6 +51,7 @@ def owner_of(app: web.Application, path: str) -> Dialect | None:
 async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
+    request[TRACE] = Trace()
     status = 0
     try:
         response = await handler(request)

@@ -19,6 +19,7 @@ log = logging.getLogger("mocksrv")
 RUNTIME_SCENARIOS = "scenarios"
 SERVER_SCENARIO = "server_scenario"
 MAX_HANG_MS = 600_000
+NO_PLAN = Plan()  # no scenario: answered normally (frozen, so one for every request)
 
 
 def session_setting(session: str) -> str:
@@ -114,7 +115,7 @@ class ScenarioBook:
         self, selection: Selection | None, session: str, request_key: str, events_hint: int
     ) -> Plan:
         if selection is None:
-            return Plan()
+            return NO_PLAN
         scenario = selection.scenario
         plan = Plan(
             scenario=scenario.name,

@@ -31,6 +31,7 @@ class FixtureStore:
         self._runtime_version = -1
         self._all = [*self.directory, *self.bundled]  # every tier, rebuilt when run-time ones change
         self._matched: dict[int, tuple[Turn, list[Fixture], Fixture | None]] = {}
+        self._singles: dict[str, Choice] = {}
 
     async def runtime(self) -> list[Fixture]:
         version, documents = await self.state.documents(RUNTIME_FIXTURES)
@@ -64,9 +65,19 @@ class FixtureStore:
     async def explain_miss(self, turn: Turn) -> list[NearMiss]:
         return near_misses(await self.all(), turn)
 
+    def _single(self, fixture: Fixture) -> Choice:
+        """A fixture with one reply always gives the same (frozen) choice: made once."""
+        choice = self._singles.get(fixture.id)
+        if choice is None or choice.fixture is not fixture:
+            if len(self._singles) >= MAX_MATCHED:
+                self._singles.clear()
+            step = fixture.steps[0] if fixture.steps else Step(None)
+            choice = self._singles[fixture.id] = Choice(fixture, 0, step)
+        return choice
+
     async def _step(self, fixture: Fixture, session: str) -> Choice:
         if not fixture.sequenced:
-            return Choice(fixture, 0, fixture.steps[0] if fixture.steps else Step(None))
+            return self._single(fixture)
         position = await self.state.advance(f"replies\x1f{session}\x1f{fixture.id}")
         index = min(position, len(fixture.steps) - 1)  # the last reply repeats
         return Choice(fixture, index, fixture.steps[index])
