@@ -326,6 +326,8 @@ async def paced(args: argparse.Namespace, client: Client) -> dict[str, Any]:
         "ttft_error_p50_ms": ms(pct(array("d", errors), 0.50)),
         "ttft_error_p99_ms": ms(pct(array("d", errors), 0.99)),
         "ttft_abs_error_p99_ms": ms(pct(array("d", [abs(e) for e in errors]), 0.99)),
+        "ttfb_p50_ms": ms(pct(stats.ttfb, 0.50)),
+        "ttfb_p99_ms": ms(pct(stats.ttfb, 0.99)),
     }
 
 

@@ -19,7 +19,7 @@ from .services import Services
 
 log = logging.getLogger("mocksrv")
 
-GC_THRESHOLDS = (100_000, 20, 20)  # CPython's default is (700, 10, 10)
+GC_THRESHOLDS = (200_000, 20, 20)  # CPython's default is (700, 10, 10)
 
 
 def run(main: Coroutine[Any, Any, int]) -> int:
@@ -92,9 +92,11 @@ async def serve(
     # The garbage collector's full passes stop the loop for tens of milliseconds once a thousand
     # streams are open, which paced streams would show as jitter. Start-up objects (schemas,
     # fixtures, modules) live for good: frozen, no pass walks them again. A young pass walks
-    # every live young object (a thousand open streams and the journal: some 70,000, 20-40 ms),
-    # so it runs only after 100,000 net new objects: journal entries and finished streams die
-    # before one is due, and a thousand paced streams run without a pass (docs/benchmark.md).
+    # every live young object: with a thousand connections, their streams and the journal,
+    # some 100,000 objects and 50 ms. So it runs only after 200,000 net new objects; journal
+    # entries and finished streams die (by reference counting) before one is due, and a
+    # thousand paced streams run without a pass (docs/benchmark.md). Cyclic garbage waits
+    # that long too: a few tens of MB at worst.
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
