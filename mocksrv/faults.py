@@ -11,6 +11,8 @@ from .errors import MockError
 from .model import ErrorKind
 from .timing import Latency
 
+POSITIONS = ("disconnect_after", "malformed_after", "truncate_after", "error_after")
+
 
 @dataclass(frozen=True)
 class StreamFaults:
@@ -30,8 +32,17 @@ class StreamFaults:
         return cls(**fields, error=ErrorKind(spec.get("error", "server_error")))
 
     def names(self) -> list[str]:
-        positions = ("disconnect_after", "malformed_after", "truncate_after", "error_after")
-        return [name.removesuffix("_after") for name in positions if getattr(self, name) is not None]
+        return [name.removesuffix("_after") for name in POSITIONS if getattr(self, name) is not None]
+
+    def within(self, events: int) -> StreamFaults:
+        """Positions past a stream of `events` events fire at its last event (before the
+        terminal marker, where the dialect has one): a chaos fault on a short answer still
+        shows, and the journal never names a fault that did not happen."""
+        if events < 1:
+            return self
+        last = events - 1
+        moved = {n: last for n in POSITIONS if (p := getattr(self, n)) is not None and p > last}
+        return replace(self, **moved) if moved else self
 
 
 @dataclass(frozen=True)

@@ -191,16 +191,21 @@ async def stream_response(
     await response.prepare(request)
     trace.mark_first_byte()
     faults = plan.stream
+    events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
+    if events is None:
+        events = dialect.render_stream(completion, turn)  # one at a time (paced: as they go out)
+    if faults is not None:
+        events = list(events)
+        faults = faults.within(len(events))
     error_event = None
     if faults is not None and faults.error_after is not None:
         error_event = dialect.stream_error_event(
             MockError(faults.error), request_id, completion, turn, faults.error_after
         )
     trace.stream = StreamOutcome()  # filled as events go out: kept even if the client leaves
-    events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
     outcome = await write_events(
         response,
-        events if events is not None else dialect.render_stream(completion, turn),  # one at a time
+        events,
         pacer,
         faults,
         error_event,

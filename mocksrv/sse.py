@@ -88,10 +88,6 @@ async def write_events(
             outcome.ended_by = ending
             outcome.events = position + (ending == "error")
             return outcome
-        if event.terminal and faults is not None and faults.truncate_after is not None:
-            # truncate_after lies past the end: a truncated stream still never closes properly.
-            outcome.ended_by, outcome.events = "truncate", position
-            return outcome
         if pacer is not None and event.content:
             await pacer.before_content()
         if faults is not None and faults.malformed_after == position:

@@ -343,3 +343,38 @@ def test_scenario_errors_do_not_use_up_fixture_replies(server, key):
     assert first.choices[0].message.content.startswith("Once upon a time")
     entries = journal(server, session=key)
     assert [(e["status"], e["step"], e["reply"]) for e in entries] == [(429, 0, None), (200, 1, 0)]
+
+
+@pytest.mark.parametrize("fault", ["error_after", "disconnect_after", "malformed_after", "truncate_after"])
+def test_stream_fault_past_the_end_fires_at_the_last_event(make_server, fault):
+    """A position past a short answer's end still breaks it: at its last event (here `[DONE]`)."""
+    live = make_server()
+    scenario = {"name": "late", "stream": {fault: 10_000}}
+    assert rawhttp.post(live.url + "/_mock/scenarios", json={"scenarios": [scenario]}).status == 201
+    body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}], "stream": True})
+
+    def stream(scenario_header: dict[str, str]) -> bytes:
+        connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+        headers = {"Authorization": "Bearer sk-late", "Content-Type": "application/json", **scenario_header}
+        connection.request("POST", "/openai/v1/chat/completions", body=body, headers=headers)
+        response = connection.getresponse()
+        try:
+            return response.read()
+        except http.client.IncompleteRead as cut:  # a disconnect or a truncation: what did arrive
+            return cut.partial
+        finally:
+            connection.close()
+
+    whole = stream({}).split(b"\n\n")[:-1]
+    broken = stream({"X-Mock-Scenario": "late"}).split(b"\n\n")[:-1]
+    entry = live.call(live.services.state.journal_entries())[-1]
+    assert whole[-1] == b"data: [DONE]" and b'"finish_reason":"stop"' in broken[len(whole) - 2]
+    assert b"[DONE]" not in b"".join(broken[: len(whole) - 1])
+    ending = {"error_after": "error", "disconnect_after": "disconnect", "truncate_after": "truncate"}
+    assert entry["ended_by"] == ending.get(fault, "complete")
+    if fault == "error_after":
+        assert len(broken) == len(whole) and json.loads(broken[-1].removeprefix(b"data: "))["error"]
+    elif fault == "malformed_after":
+        assert len(broken) == len(whole) and broken[-1] != whole[-1]
+    else:
+        assert len(broken) == len(whole) - 1
