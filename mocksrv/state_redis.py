@@ -1,7 +1,9 @@
 """The StateStore in Redis, so that several processes or replicas share one state.
 
 Keys, all under one prefix (default "mocksrv:", `?prefix=` in the URL):
-  cursors            hash  cursor -> next position (HINCRBY: atomic per session)
+  cursors            hash  cursor -> next position (HINCRBY: atomic per session); cursors:used
+                     sorted set  cursor -> its last use, so the least recently used go first
+                     (at most MAX_CURSORS, as in the memory store)
   journal            list  "<id> <json>", capped at journal_limit; journal:id is the id counter
   doc:<kind>         hash  key -> json;  order:<kind> list of keys (insertion order)
   version:<kind>     counter, bumped on every write of that kind (never reset: see reset())
@@ -18,10 +20,25 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 import redis.asyncio as redis
 
+from . import state
 from .journal import settled
 
 DEFAULT_PREFIX = "mocksrv:"
 STALE_WORKER_S = 600.0  # heartbeats older than this are deleted, not just hidden
+
+# One round trip, atomic: the position, the use and the bound agree even with many writers.
+ADVANCE = """
+local position = redis.call('HINCRBY', KEYS[1], ARGV[1], 1) - 1
+local used = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[2], used, ARGV[1])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[2])
+if excess > 0 then
+  for _, old in ipairs(redis.call('ZPOPMIN', KEYS[2], excess)) do
+    redis.call('HDEL', KEYS[1], old)
+  end
+end
+return position
+"""
 
 # One round trip, atomic: the id and the list order agree even with many writers.
 JOURNAL_ADD = """
@@ -61,6 +78,7 @@ class RedisStore:
         self.prefix = prefix
         self.journal_limit = max(1, journal_limit)
         self._journal_add = client.register_script(JOURNAL_ADD)
+        self._advance = client.register_script(ADVANCE)
         self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     @classmethod
@@ -74,7 +92,8 @@ class RedisStore:
         return self.prefix + ":".join(parts)
 
     async def advance(self, cursor: str) -> int:
-        return int(await self.redis.hincrby(self.key("cursors"), cursor, 1)) - 1
+        keys = [self.key("cursors"), self.key("cursors", "used"), self.key("cursors", "clock")]
+        return int(await self._advance(keys=keys, args=[cursor, state.MAX_CURSORS]))
 
     async def journal_add(self, entry: dict[str, Any]) -> int:
         keys = [self.key("journal"), self.key("journal", "id")]
@@ -138,7 +157,9 @@ class RedisStore:
         ids stay unique for journal readers and every process sees the versions move on."""
         kinds = sorted(await self.redis.smembers(self.key("kinds")))
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self.key("cursors"), self.key("journal"), self.key("settings"))
+            pipe.delete(
+                self.key("cursors"), self.key("cursors", "used"), self.key("journal"), self.key("settings")
+            )
             for kind in kinds:
                 pipe.delete(self.key("doc", kind), self.key("order", kind))
                 pipe.incr(self.key("version", kind))

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from redis_support import ROOT, Mocksrv, RedisServer, find_redis_server, free_port
 
-from mocksrv import heartbeat
+from mocksrv import heartbeat, state
 from mocksrv.errors import ConfigError
 from mocksrv.state import MemoryStore, open_state
 from mocksrv.state_redis import RedisStore
@@ -223,6 +223,16 @@ async def test_advance_is_atomic_across_clients(store, redis_server):
         assert sorted(await asyncio.gather(*calls)) == list(range(100))
     finally:
         await other.close()
+
+
+async def test_cursors_are_bounded_least_recently_used_first(store, monkeypatch):
+    """Like the memory store: a session per test must not grow the cursor hash forever."""
+    monkeypatch.setattr(state, "MAX_CURSORS", 10)
+    for i in range(50):
+        await store.advance(f"s{i}")
+        await store.advance("busy")  # used all along: never the least recent
+    assert [await store.advance("busy"), await store.advance("s0")] == [50, 0]  # s0 was dropped
+    assert await store.redis.hlen(store.key("cursors")) == 10
 
 
 async def test_journal_ids_and_bound(store):
