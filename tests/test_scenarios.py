@@ -6,13 +6,13 @@ import asyncio
 import http.client
 import itertools
 import json
-import threading
 import time
 
 import openai
 import pytest
 import rawhttp
 from openai_family import FAMILY, FAMILY_IDS, Family
+from parallel import statuses_in_parallel
 
 from mocksrv.schemas import SchemaRegistry
 
@@ -104,27 +104,14 @@ def test_steps_advance_per_session_and_last_step_repeats(server, key):
 
 
 def test_parallel_sessions_do_not_disturb_each_other(server, key):
-    results: dict[str, list[int]] = {}
-
-    def run(session: str) -> None:
-        client = FAMILY[0].client(
-            server, key, default_headers={"X-Mock-Scenario": "flaky", "X-Mock-Session": session}
+    def attempt(session: str) -> None:
+        headers = {"X-Mock-Scenario": "flaky", "X-Mock-Session": session}
+        FAMILY[0].client(server, key, default_headers=headers).chat.completions.create(
+            model="gpt-4o", messages=HELLO
         )
-        seen = []
-        for _ in range(3):
-            try:
-                client.chat.completions.create(model="gpt-4o", messages=HELLO)
-                seen.append(200)
-            except openai.APIStatusError as error:
-                seen.append(error.status_code)
-        results[session] = seen
 
-    threads = [threading.Thread(target=run, args=(f"{key}-{i}",)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert list(results.values()) == [[429, 503, 200]] * 6
+    sessions = [f"{key}-{i}" for i in range(6)]
+    assert statuses_in_parallel(sessions, attempt, 3, openai.APIStatusError) == [[429, 503, 200]] * 6
 
 
 def test_step_is_named_in_response_headers(server, key):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import rawhttp
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
+from parallel import statuses_in_parallel
 
 from mocksrv.config import ServerConfig
 from mocksrv.dialects.anthropic import AnthropicMessages
@@ -344,25 +344,12 @@ def test_gemini_retries_only_when_asked(live, key, api: Api):
 
 def test_steps_advance_per_session_in_parallel(live, key):
     api = MAIN["anthropic"]
-    results: dict[str, list[int]] = {}
 
-    def run(session: str) -> None:
-        client = api.client(live, key, {"X-Mock-Scenario": "flaky", "X-Mock-Session": session})
-        seen = []
-        for _ in range(4):
-            try:
-                api.create(client)
-                seen.append(200)
-            except anthropic.APIStatusError as error:
-                seen.append(error.status_code)
-        results[session] = seen
+    def attempt(session: str) -> None:
+        api.create(api.client(live, key, {"X-Mock-Scenario": "flaky", "X-Mock-Session": session}))
 
-    threads = [threading.Thread(target=run, args=(f"{key}-{i}",)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert list(results.values()) == [[429, 529, 200, 200]] * 6
+    sessions = [f"{key}-{i}" for i in range(6)]
+    assert statuses_in_parallel(sessions, attempt, 4, anthropic.APIStatusError) == [[429, 529, 200, 200]] * 6
 
 
 # ---- stream faults: mid-stream error ------------------------------------------------------
