@@ -169,7 +169,11 @@ class _WheelStream:
         while end < len(cuts) and not cuts[end][1]:
             end += 1
         chunk = self.view[self.offset : cuts[end - 1][0]]
-        transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if self.writer.chunked else bytes(chunk))
+        try:
+            transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if self.writer.chunked else bytes(chunk))
+        except Exception as exc:  # the handler's task raises it (the wheel goes on with the rest)
+            self.done.set_exception(exc)
+            return None
         _logged(self.outcome, start, end)
         self.index, self.offset = end, cuts[end - 1][0]
         self.pacer.advance()

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import random
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger("mocksrv")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class Wheel:
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+        self._loop = weakref.ref(loop)  # the loop's entry in _wheels must not keep it alive
         self._heap: list[tuple[float, int, Step]] = []
         self._order = itertools.count()  # ties keep insertion order
         self._timer: asyncio.TimerHandle | None = None
@@ -111,14 +114,23 @@ class Wheel:
             return
         if self._timer is not None:
             self._timer.cancel()
-        self._timer, self._timer_due = self.loop.call_at(due, self._run), due
+        loop = self._loop()
+        if loop is not None:
+            self._timer, self._timer_due = loop.call_at(due, self._run), due
 
     def _run(self) -> None:
         self._timer = None
-        heap, horizon = self._heap, self.loop.time() + SLACK_S
+        loop = self._loop()
+        if loop is None:
+            return
+        heap, horizon = self._heap, loop.time() + SLACK_S
         while heap and heap[0][0] <= horizon:
             _, _, step = heapq.heappop(heap)
-            following = step()
+            try:
+                following = step()
+            except Exception:  # one broken step must not stop every other stream's clock
+                log.exception("a paced step failed; it is dropped")
+                continue
             if following is not None:
                 heapq.heappush(heap, (following, next(self._order), step))
         self._arm()
