@@ -43,9 +43,15 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         if route.operation == "models":
             models = dialect.render_models(list(services.config.models), int(time.time()))
             return json_response(dialect, models, request_id, trace)
+        if route.operation == "model":
+            return json_response(
+                dialect, dialect.render_model(incoming.match_info["model"]), request_id, trace
+            )
         parsed = request.get(PARSED)
         check_schema(dialect, route.operation, incoming, services.schemas, parsed)
         turn = parse_turn(dialect, incoming, parsed)
+        if route.operation == "count_tokens":
+            return json_response(dialect, dialect.render_count(turn), request_id, trace)
         return await answer(services, dialect, request, incoming, turn, credential, request_id)
     except MockError as error:
         if error.detail == "schema":

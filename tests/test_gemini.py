@@ -190,6 +190,30 @@ def test_models_list(server, key):
     assert f"models/{MODEL}" in names
 
 
+def test_models_get(server, key):
+    gemini = client(server.url, key, "v1beta")  # kept: a collected Client closes its connections
+    model = gemini.models.get(model=MODEL)
+    assert model.name == f"models/{MODEL}" and "countTokens" in model.supported_actions
+
+
+@pytest.mark.parametrize("version", ["v1beta", "v1"])
+def test_count_tokens_agrees_with_the_usage_of_an_answer(server, key, version):
+    gemini = client(server.url, key, version)
+    text = "Count the words of this prompt, please."
+    counted = gemini.models.count_tokens(model=MODEL, contents=text)
+    answered = gemini.models.generate_content(model=MODEL, contents=text)
+    assert counted.total_tokens == answered.usage_metadata.prompt_token_count > 0
+    entry = rawhttp.request("GET", f"{server.url}/_mock/requests?limit=2").json()["requests"][0]
+    assert entry["path"].endswith(":countTokens") and entry["status"] == 200
+
+
+def test_count_tokens_checks_key_and_body(server, key):
+    missing = rawhttp.post(url(server, "countTokens"), json=hello_body())
+    assert missing.status == 403 and missing.json()["error"]["status"] == "PERMISSION_DENIED"
+    bad = rawhttp.post(url(server, "countTokens"), json={"contents": "nope"}, headers={"x-goog-api-key": key})
+    assert bad.status == 400 and bad.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
 # ---- SDK: errors -------------------------------------------------------------------------
 
 

@@ -139,3 +139,11 @@ class Dialect:
 
     def render_models(self, models: list[str], created: int) -> JSON:
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
+
+    def render_model(self, model: str) -> JSON:
+        """One model's entry (GET .../models/{model})."""
+        raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
+
+    def render_count(self, turn: Turn) -> JSON:
+        """The token count of a request (Gemini countTokens)."""
+        raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")

@@ -16,7 +16,18 @@ from typing import Any, ClassVar
 import orjson
 
 from ..errors import MockError
-from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, count_tokens
+from ..model import (
+    JSON,
+    Completion,
+    ErrorKind,
+    Message,
+    Reply,
+    SSEEvent,
+    ToolCall,
+    ToolSpec,
+    Turn,
+    count_tokens,
+)
 from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
 from .gemini_errors import error_headers, status_of
 from .gemini_names import camelize, check_known_fields, unknown_name
@@ -31,7 +42,9 @@ def gemini_routes() -> tuple[RouteSpec, ...]:
         routes += [
             RouteSpec("POST", f"/{version}/models/{{model}}:generateContent", stream=False),
             RouteSpec("POST", f"/{version}/models/{{model}}:streamGenerateContent", stream=True),
+            RouteSpec("POST", f"/{version}/models/{{model}}:countTokens", "count_tokens", stream=False),
             RouteSpec("GET", f"/{version}/models", "models"),
+            RouteSpec("GET", f"/{version}/models/{{model}}", "model"),
         ]
     return tuple(routes)
 
@@ -216,6 +229,15 @@ class GeminiGenerate(Dialect):
 
     def render_models(self, models: list[str], created: int) -> JSON:
         return {"models": [model_entry(m) for m in models]}
+
+    def render_model(self, model: str) -> JSON:
+        if ":" in model:  # GET on models/{model}:generateContent and the like: a wrong method
+            raise MockError(ErrorKind.METHOD_NOT_ALLOWED, f"Method GET is not allowed on models/{model}.")
+        return model_entry(model.removeprefix("models/"))  # every model name is served
+
+    def render_count(self, turn: Turn) -> JSON:
+        tokens = turn.prompt_tokens
+        return {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]}
 
 
 def candidate(index: int, parts: list[JSON], finish: str | None) -> JSON:
