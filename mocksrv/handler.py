@@ -247,7 +247,7 @@ async def request_fault(plan: Plan, request: web.Request) -> web.StreamResponse:
 
 
 def streaming_response(dialect: Dialect, request_id: str, trace: Trace) -> web.StreamResponse:
-    head = prebuilt.head(dialect, request_id, True, trace.headers())
+    head = prebuilt.head(dialect, request_id, True, trace)
     if head is not None:
         return PrebuiltResponse(head)
     headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
@@ -262,7 +262,7 @@ def json_response(
 ) -> web.StreamResponse:
     """Send `body`, or bytes already rendered for it (`raw`)."""
     trace.response_body, trace.response_raw = body, raw if raw is not None else dialect.encode_body(body)
-    head = prebuilt.head(dialect, request_id, False, trace.headers())
+    head = prebuilt.head(dialect, request_id, False, trace)
     if head is not None:
         return PrebuiltResponse(head, trace.response_raw)
     return web.Response(

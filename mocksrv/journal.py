@@ -47,12 +47,7 @@ class Trace:
 
     def headers(self) -> dict[str, str]:
         """Response headers that say which fixture and scenario step produced the answer."""
-        found = {"x-mocksrv-fixture": self.fixture, "x-mocksrv-scenario": self.scenario}
-        if self.step is not None:
-            found["x-mocksrv-step"] = str(self.step)
-        if self.reply is not None:
-            found["x-mocksrv-reply"] = str(self.reply)
-        return {k: v for k, v in found.items() if v is not None}
+        return trace_headers(self.fixture, self.scenario, self.step, self.reply)
 
     def mark_first_byte(self) -> None:
         if self.first_byte is None:
@@ -60,6 +55,18 @@ class Trace:
 
 
 TRACE = web.RequestKey("mocksrv.trace", Trace)
+
+
+def trace_headers(
+    fixture: str | None, scenario: str | None, step: int | None, reply: int | None
+) -> dict[str, str]:
+    found = {
+        "x-mocksrv-fixture": fixture,
+        "x-mocksrv-scenario": scenario,
+        "x-mocksrv-step": None if step is None else str(step),
+        "x-mocksrv-reply": None if reply is None else str(reply),
+    }
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def trace_of(request: web.Request) -> Trace:

@@ -13,6 +13,7 @@ The bytes are the ones aiohttp would send: the tests compare both ways of answer
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from multidict import CIMultiDict
 
 from . import heartbeat
 from .dialects.base import Dialect
+from .journal import Trace, trace_headers
 
 JSON_TYPE = "application/json"
 STAND_IN_HEX = "5f4e3d2c1b0a99887766554433221100"  # a request id nobody else sends
@@ -112,13 +114,22 @@ class PrebuiltResponse(web.StreamResponse):
         await super().write_eof(data)
 
 
-def head(dialect: Dialect, request_id: str, streamed: bool, extra: Mapping[str, str]) -> bytes | None:
+def head(dialect: Dialect, request_id: str, streamed: bool, trace: Trace) -> bytes | None:
     """The header block of a 200 from this dialect, or None: build the headers the usual way."""
     found = _block(dialect, streamed)
-    if found is None:
+    lines = _trace_lines(trace.fixture, trace.scenario, trace.step, trace.reply)
+    if found is None or lines is None:
         return None
     block, stand_in = found
+    return block.replace(stand_in, request_id.encode()) + lines
+
+
+@functools.lru_cache(maxsize=4096)  # a few fixtures and scenario steps answer most requests
+def _trace_lines(
+    fixture: str | None, scenario: str | None, step: int | None, reply: int | None
+) -> bytes | None:
+    """The x-mocksrv-* lines, or None for a value that cannot be sent as it is (aiohttp says why)."""
     try:
-        return block.replace(stand_in, request_id.encode()) + _serialize(extra)
-    except ValueError:  # a trace header that cannot be sent as it is: aiohttp will say why
+        return _serialize(trace_headers(fixture, scenario, step, reply))
+    except ValueError:
         return None
