@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 from aiohttp.helpers import rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
 from multidict import CIMultiDict
@@ -84,7 +85,7 @@ class PrebuiltResponse(web.StreamResponse):
         super().__init__()
         self._head, self._prebuilt_body = head, body
 
-    async def prepare(self, request: web.BaseRequest):  # type: ignore[override]
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         if self._eof_sent or self._payload_writer is not None:
             return self._payload_writer
         self._req = request

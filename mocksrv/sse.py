@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 
 from . import timing
 from .faults import StreamFaults
@@ -153,7 +154,17 @@ class _WheelStream:
 
     __slots__ = ("cuts", "done", "index", "offset", "outcome", "pacer", "view", "writer")
 
-    def __init__(self, writer, view, cuts, index, offset, pacer, outcome, done):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        writer: AbstractStreamWriter,
+        view: memoryview,
+        cuts: Sequence[tuple[int, bool]],
+        index: int,
+        offset: int,
+        pacer: Pacer,
+        outcome: StreamOutcome,
+        done: asyncio.Future[str],
+    ):
         self.writer, self.view, self.cuts, self.index, self.offset = writer, view, cuts, index, offset
         self.pacer, self.outcome, self.done = pacer, outcome, done
 
