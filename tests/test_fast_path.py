@@ -154,3 +154,27 @@ def test_many_paced_streams_keep_their_schedule(make_server):
         assert 195 <= times[1] <= 260  # the first content event (times[0] is the role chunk)
         gaps = [b - a for a, b in itertools.pairwise(times[1:])]
         assert gaps and 15 <= sum(gaps) / len(gaps) <= 30
+
+
+def test_http10_paced_stream_from_the_wheel(make_server):
+    """The wheel writes unchunked bytes to an HTTP/1.0 client, and the stream ends with the connection."""
+    live = make_server()
+    scenario = {"name": "wheel10", "latency": {"ttft_ms": 50, "token_ms": 5}}
+    assert rawhttp.post(live.url + "/_mock/scenarios", json={"scenarios": [scenario]}).status == 201
+    target = next(t for t in GENERATION if t.dialect.name == "openai")
+    body = json.dumps({**target.good, "stream": True}).encode()
+    head = (
+        f"POST {target.path} HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+        f"X-Mock-Scenario: wheel10\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(head.encode() + body)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    headers, _, stream = received.partition(b"\r\n\r\n")
+    assert headers.startswith(b"HTTP/1.1 200 OK") and b"chunked" not in headers.lower()
+    events = stream.split(b"\n\n")[:-1]
+    assert events[-1] == b"data: [DONE]" and all(e.startswith(b"data: {") for e in events[:-1])
+    entry = live.call(live.services.state.journal_entries())[-1]
+    assert entry["ended_by"] == "complete" and entry["events"] == len(events)
