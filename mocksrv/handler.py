@@ -107,7 +107,7 @@ async def answer(
     pacer = None
     if plan.latency and plan.latency.paces:
         rng = random.Random(seed_for(services.config.seed, request_key(), "timing"))
-        pacer = Pacer(plan.latency, loop_time(), rng)
+        pacer = Pacer(plan.latency, arrival(trace), rng)
     if turn.stream:
         return await stream_response(dialect, request, completion, turn, plan, pacer, request_id, renders)
     if pacer is not None:
@@ -181,8 +181,10 @@ _ids = random.Random()
 os.register_at_fork(after_in_child=_ids.seed)
 
 
-def loop_time() -> float:
-    return asyncio.get_running_loop().time()
+def arrival(trace: Trace) -> float:
+    """When the request arrived, on the event loop's clock: the script counts from there, so
+    the time spent validating and choosing the answer is not added to the scripted latency."""
+    return asyncio.get_running_loop().time() - (time.perf_counter() - trace.started)
 
 
 async def stream_response(

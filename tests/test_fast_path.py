@@ -152,9 +152,11 @@ def test_many_paced_streams_keep_their_schedule(make_server):
     assert len(entries) == 40 and {e["ended_by"] for e in entries} == {"complete"}
     for entry in entries:
         times = [e["t_ms"] for e in entry["response"]["events"] if '"content":"' in e["data"]]
-        assert 195 <= times[1] <= 260  # the first content event (times[0] is the role chunk)
+        # Never early (a timer may fire within a millisecond of its due time); late only by what
+        # a busy test process adds (the benchmark measures precision).
+        assert 198 <= times[1] <= 600  # the first content event (times[0] is the role chunk)
         gaps = [b - a for a, b in itertools.pairwise(times[1:])]
-        assert gaps and 15 <= sum(gaps) / len(gaps) <= 30
+        assert gaps and 15 <= sum(gaps) / len(gaps) <= 60
 
 
 def test_http10_paced_stream_from_the_wheel(make_server):
