@@ -5,7 +5,6 @@ dialect, streamed or not, HTTP/1.1 or 1.0."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import re
 import socket
@@ -152,11 +151,13 @@ def test_many_paced_streams_keep_their_schedule(make_server):
     assert len(entries) == 40 and {e["ended_by"] for e in entries} == {"complete"}
     for entry in entries:
         times = [e["t_ms"] for e in entry["response"]["events"] if '"content":"' in e["data"]]
-        # Never early (a timer may fire within a millisecond of its due time); late only by what
-        # a busy test process adds (the benchmark measures precision).
-        assert 198 <= times[1] <= 600  # the first content event (times[0] is the role chunk)
-        gaps = [b - a for a, b in itertools.pairwise(times[1:])]
-        assert gaps and 15 <= sum(gaps) / len(gaps) <= 60
+        # The script's deadlines are absolute: event k is due at 200 + 20k ms. Never early (a
+        # timer may fire within a millisecond of its due time); late only by what a busy test
+        # process adds, and a late stream catches up (the benchmark measures precision).
+        content = times[1:]  # times[0] is the role chunk
+        assert len(content) > 2
+        assert all(t >= 198 + 20 * k for k, t in enumerate(content))
+        assert content[-1] <= 200 + 20 * (len(content) - 1) + 600
 
 
 def test_http10_paced_stream_from_the_wheel(make_server):
