@@ -193,8 +193,15 @@ def server_side_ttft(port: int) -> dict[str, float | None]:
         for e in entries
         if len(events := (e.get("response") or {}).get("events") or []) >= TTFT_EVENT
     )
-    at = lambda q: round(errors[min(len(errors) - 1, int(q * len(errors)))], 3) if errors else None  # noqa: E731
-    return {"streams": len(errors), "ttft_error_p50_ms": at(0.50), "ttft_error_p99_ms": at(0.99)}
+    return {
+        "streams": len(errors),
+        "ttft_error_p50_ms": quantile(errors, 0.50),
+        "ttft_error_p99_ms": quantile(errors, 0.99),
+    }
+
+
+def quantile(ordered: list[float], q: float) -> float | None:
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3) if ordered else None
 
 
 def has_workers_flag() -> bool:
