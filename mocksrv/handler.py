@@ -7,11 +7,12 @@ import dataclasses
 import os
 import random
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
 from . import prebuilt, rendered
-from .dialects.base import Dialect, ErrorResponse, Incoming, RouteSpec
+from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
 from .faults import Plan
 from .generate import conversation_key, generate_reply, seed_for
@@ -20,7 +21,7 @@ from .journal import Trace, trace_of
 from .model import Completion, ErrorKind, Reply, Turn, Usage, pieces, usage_for
 from .prebuilt import PrebuiltResponse
 from .replay import replay
-from .scenarios import with_fixture_defaults
+from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
 from .sse import StreamOutcome, write_events
 from .store import Choice
@@ -52,7 +53,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         turn = parse_turn(dialect, incoming, parsed)
         if route.operation == "count_tokens":
             return json_response(dialect, dialect.render_count(turn), request_id, trace)
-        return await answer(services, dialect, request, incoming, turn, credential, request_id)
+        renders = parsed.renders if parsed is not None and parsed.turn is turn else None
+        return await answer(services, dialect, request, trace, turn, credential, request_id, renders)
     except MockError as error:
         if error.detail == "schema":
             trace.violations.append(f"{error.param}: {error.text}")
@@ -66,50 +68,57 @@ async def answer(
     services: Services,
     dialect: Dialect,
     request: web.Request,
-    incoming: Incoming,
+    trace: Trace,
     turn: Turn,
     credential: str,
     request_id: str,
+    renders: dict | None,
 ) -> web.StreamResponse:
-    trace = trace_of(request)
+    """`renders`: the memo's table for this turn (rendered.py), when the turn came from the memo."""
     session = trace.session or credential
-    keys: list[int] = []
-
-    def request_key() -> int:  # hashing the conversation costs: only when something needs it
-        if not keys:
-            keys.append(conversation_key(turn))
-        return keys[0]
-
-    selection = await services.scenarios.select(request.headers.get(SCENARIO_HEADER), credential, session)
-    key_text = str(request_key()) if selection is not None else ""
-    plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
-    trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
-    # Scenario errors and faults come first, so they do not use up a fixture's next reply.
-    if plan.error is not None:
-        raise plan.error
-    if plan.fault is not None:
-        return await request_fault(plan, request)
-    choice = await services.fixtures.choose(turn, session)
-    if choice is not None:
-        trace.fixture, trace.reply = choice.fixture.id, choice.step_index
-        personal = bool(selection and selection.personal)
-        latency, stream = choice.fixture.latency, choice.fixture.stream
-        plan = with_fixture_defaults(plan, personal, latency, stream, services.config.max_delay_ms)
-        trace.faults = plan.fault_names
-    if choice is not None and choice.fixture.raw is not None:
-        trace.mark_first_byte()
-        trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
-        trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
-        return await replay(request, choice.fixture.raw, trace.headers())
-    renders = _renders(request, turn)
-    replies = await pick_replies(services, turn, choice, request_key() if choice is None else 0, renders)
-    completion = build_completion(turn, replies, renders)
+    key = _key_of(turn)
+    decided = _decided_before(renders, services.state.epoch, request, credential, session)
+    if decided is not None:  # this body, caller and state were answered before: the same way
+        plan, choice, shaped = NO_PLAN, decided.choice, decided.shaped
+        if choice is not None:
+            trace.fixture, trace.reply = choice.fixture.id, choice.step_index
+    else:
+        epoch = services.state.epoch  # read first: what is decided below holds for this epoch
+        header = request.headers.get(SCENARIO_HEADER)
+        selection = await services.scenarios.select(header, credential, session)
+        key_text = str(key()) if selection is not None else ""
+        plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
+        trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
+        # Scenario errors and faults come first, so they do not use up a fixture's next reply.
+        if plan.error is not None:
+            raise plan.error
+        if plan.fault is not None:
+            return await request_fault(plan, request, trace)
+        choice = await services.fixtures.choose(turn, session)
+        if choice is not None:
+            trace.fixture, trace.reply = choice.fixture.id, choice.step_index
+            personal = bool(selection and selection.personal)
+            latency, stream = choice.fixture.latency, choice.fixture.stream
+            plan = with_fixture_defaults(plan, personal, latency, stream, services.config.max_delay_ms)
+            trace.faults = plan.fault_names
+        if choice is not None and choice.fixture.raw is not None:
+            trace.mark_first_byte()
+            trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
+            trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
+            return await replay(request, choice.fixture.raw, trace.headers())
+        replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
+        shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
+        if renders is not None and epoch is not None and plan is NO_PLAN and not _steps_on(choice):
+            renders[DECIDED] = Decided(epoch, credential, session, choice, shaped)
+    completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:
-        rng = random.Random(seed_for(services.config.seed, request_key(), "timing"))
+        rng = random.Random(seed_for(services.config.seed, key(), "timing"))
         pacer = Pacer(plan.latency, arrival(trace), rng)
     if turn.stream:
-        return await stream_response(dialect, request, completion, turn, plan, pacer, request_id, renders)
+        return await stream_response(
+            dialect, request, trace, completion, turn, plan, pacer, request_id, renders
+        )
     if pacer is not None:
         await asyncio.sleep(pacer.total_ms(max(len(r.content_pieces) for r in completion.choices)) / 1000)
     raw = rendered.body(renders, dialect, completion, turn)
@@ -117,10 +126,53 @@ async def answer(
     return json_response(dialect, body, request_id, trace, raw)
 
 
-def _renders(request: web.Request, turn: Turn) -> dict | None:
-    """The memo's template table for this turn (rendered.py), when the turn came from the memo."""
-    parsed = request.get(PARSED)
-    return parsed.renders if parsed is not None and parsed.turn is turn else None
+@dataclasses.dataclass(frozen=True, slots=True)
+class Decided:
+    """How a repeated body was answered when only the body, the caller and the state decided it:
+    no scenario, and a fixture with a single reply or a generated reply. Kept in the body's
+    render table and reused while the state's epoch (state.py) stays the same, so a load test's
+    thousandth identical request skips the scenario and fixture lookups."""
+
+    epoch: int
+    credential: str
+    session: str
+    choice: Choice | None
+    shaped: tuple[tuple[Reply, ...], Usage]  # the choices as the turn sees them, and their usage
+
+
+DECIDED = "decided"  # its key in the render table
+
+
+def _decided_before(
+    renders: dict | None, epoch: int | None, request: web.Request, credential: str, session: str
+) -> Decided | None:
+    decided = renders.get(DECIDED) if renders is not None else None
+    if (
+        decided is None
+        or decided.epoch != epoch
+        or decided.credential != credential
+        or decided.session != session
+        or SCENARIO_HEADER in request.headers
+    ):
+        return None
+    return decided
+
+
+def _steps_on(choice: Choice | None) -> bool:
+    """Whether answering with this choice moves a cursor or replays a recording."""
+    return choice is not None and (choice.fixture.sequenced or choice.fixture.raw is not None)
+
+
+def _key_of(turn: Turn) -> Callable[[], int]:
+    """The conversation's key, hashed only when something needs it (it costs)."""
+    keys: list[int] = []
+
+    def request_key() -> int:
+        if not keys:
+            keys.append(conversation_key(turn))
+        return keys[0]
+
+    return request_key
 
 
 async def pick_replies(
@@ -154,15 +206,6 @@ def limit_reply(reply: Reply, max_tokens: int | None) -> Reply:
     return Reply(content, reasoning, (), "length")
 
 
-def build_completion(turn: Turn, replies: list[Reply], renders: dict | None = None) -> Completion:
-    choices, usage = rendered.kept(
-        renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies)
-    )
-    return Completion(
-        id=new_hex_id()[:29], created=int(time.time()), model=turn.model, choices=choices, usage=usage
-    )
-
-
 def shape(turn: Turn, replies: list[Reply]) -> tuple[tuple[Reply, ...], Usage]:
     """The choices as this turn may see them (reasoning shown or not, max_tokens), and their usage."""
     if not (turn.show_reasoning or turn.silent_reasoning):
@@ -190,6 +233,7 @@ def arrival(trace: Trace) -> float:
 async def stream_response(
     dialect: Dialect,
     request: web.Request,
+    trace: Trace,
     completion: Completion,
     turn: Turn,
     plan: Plan,
@@ -197,7 +241,6 @@ async def stream_response(
     request_id: str,
     renders: dict | None = None,
 ) -> web.StreamResponse:
-    trace = trace_of(request)
     response = streaming_response(dialect, request_id, trace)
     await response.prepare(request)
     trace.mark_first_byte()
@@ -235,8 +278,7 @@ def _abort(request: web.Request) -> None:
         request.transport.close()
 
 
-async def request_fault(plan: Plan, request: web.Request) -> web.StreamResponse:
-    trace = trace_of(request)
+async def request_fault(plan: Plan, request: web.Request, trace: Trace) -> web.StreamResponse:
     if plan.fault == "hang":
         await asyncio.sleep(plan.hang_ms / 1000)
         trace.ended_by = "hang"

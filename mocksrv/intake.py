@@ -60,14 +60,14 @@ def too_large(limit: int) -> MockError:
 
 
 async def read_body(request: web.Request, limit: int, timeout_s: float | None = None) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large(limit)
     if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
         raw = request.content.read_nowait()
         if len(raw) > limit:
             raise too_large(limit)
         trace_of(request).raw_body = raw
         return raw
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(limit)  # refused before a byte more is read
     chunks, size = [], 0
     try:
         # A client that trickles (or never finishes) its body must not hold a worker forever.
@@ -158,8 +158,10 @@ def check_schema(
     schemas: SchemaRegistry,
     parsed: Parsed | None = None,
 ) -> None:
+    if incoming.body is None or (parsed is not None and parsed.valid):
+        return
     name = f"{dialect.schema_dir}/request"
-    if incoming.body is None or not schemas.has(name) or (parsed is not None and parsed.valid):
+    if not schemas.has(name):
         return
     violation = schemas.first_violation(name, incoming.body)
     if violation is not None:

@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # From a cached answer (ms) to a slow demo stream (a minute).
 BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+BUCKETS_MS = tuple(bound * 1000 for bound in BUCKETS)  # entries time in ms: no division per request
 NONE = "none"  # label value when an entry has no dialect or fixture
 
 
@@ -26,15 +27,15 @@ class Timings:
 
     def __init__(self) -> None:
         self.counts: dict[str, list[int]] = {}
-        self.sums: dict[str, float] = {}
+        self.sums_ms: dict[str, float] = {}
 
-    def observe(self, label: str, seconds: float) -> None:
+    def observe(self, label: str, ms: float) -> None:
         counts = self.counts.get(label)
         if counts is None:
             counts = self.counts[label] = [0] * (len(BUCKETS) + 1)
-            self.sums[label] = 0.0
-        counts[bisect_left(BUCKETS, seconds)] += 1
-        self.sums[label] += seconds
+            self.sums_ms[label] = 0.0
+        counts[bisect_left(BUCKETS_MS, ms)] += 1
+        self.sums_ms[label] += ms
 
     def family(self, name: str, documentation: str, label: str) -> HistogramMetricFamily:
         family = HistogramMetricFamily(name, documentation, labels=[label])
@@ -43,13 +44,13 @@ class Timings:
             for bound, count in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
                 cumulative += count
                 buckets.append((bound, cumulative))
-            family.add_metric([value], buckets, self.sums[value])
+            family.add_metric([value], buckets, self.sums_ms[value] / 1000)
         return family
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, str, str], int] = {}
+        self.requests: dict[tuple[str, int, str], int] = {}  # (dialect, status, fixture)
         self.events: dict[str, int] = {}
         self.faults: dict[str, int] = {}
         self.ttfb = Timings()
@@ -61,14 +62,14 @@ class Metrics:
     def observe(self, entry: dict[str, Any]) -> None:
         """Count one journal entry (this runs for every request)."""
         dialect = entry["dialect"] or NONE
-        key = (dialect, str(entry["status"]), entry["fixture"] or NONE)
+        key = (dialect, entry["status"], entry["fixture"] or NONE)
         self.requests[key] = self.requests.get(key, 0) + 1
         if entry["events"]:
             self.events[dialect] = self.events.get(dialect, 0) + entry["events"]
         for kind in entry["faults"]:
             self.faults[kind] = self.faults.get(kind, 0) + 1
-        self.ttfb.observe(dialect, entry["ttfb_ms"] / 1000)
-        self.duration.observe(dialect, entry["duration_ms"] / 1000)
+        self.ttfb.observe(dialect, entry["ttfb_ms"])
+        self.duration.observe(dialect, entry["duration_ms"])
 
     def collect(self) -> Iterator[Any]:
         """prometheus_client's collector protocol: the tallies as metric families, at scrape time."""
@@ -77,8 +78,8 @@ class Metrics:
             "Requests answered, by dialect, HTTP status and fixture.",
             labels=["dialect", "status", "fixture"],
         )
-        for labels, count in self.requests.items():
-            requests.add_metric(list(labels), count)
+        for (dialect, status, fixture), count in self.requests.items():
+            requests.add_metric([dialect, str(status), fixture], count)
         yield requests
         yield _counter("mocksrv_stream_events", "SSE events written.", "dialect", self.events)
         yield _counter("mocksrv_faults", "Injected faults, by kind.", "kind", self.faults)

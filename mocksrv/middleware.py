@@ -51,7 +51,7 @@ def owner_of(app: web.Application, path: str) -> Dialect | None:
 async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
-    request[TRACE] = Trace()
+    trace = request[TRACE] = Trace()
     status = 0
     try:
         response = await handler(request)
@@ -78,7 +78,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = response.status
         return response
     finally:
-        await _record(request, status)
+        await _record(request, trace, status)
 
 
 async def _http_error(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
@@ -122,9 +122,8 @@ def _request_id(dialect: Dialect) -> str:
     return dialect.new_request_id(uuid.uuid4().hex)
 
 
-async def _record(request: web.Request, status: int) -> None:
+async def _record(request: web.Request, trace: Trace, status: int) -> None:
     services = request.app[SERVICES]
-    trace = trace_of(request)
     limit = services.config.journal_body_bytes
     secrets = request.app[SECRETS]
     record = entry(
@@ -146,6 +145,5 @@ async def _record(request: web.Request, status: int) -> None:
 
 async def _keep(services: Services, record: dict) -> None:
     await services.state.journal_add(record)
-    if services.live.subscribers:
-        settled(record)
-    services.live.publish("entry", record)  # after the store gave it its id
+    if services.live.subscribers:  # pushed after the store gave it its id
+        services.live.publish("entry", settled(record))

@@ -48,6 +48,11 @@ class StateStore(Protocol):
 
     async def close(self) -> None: ...
 
+    # A number that changes whenever documents or settings change, for a store that can tell
+    # without a round trip (this process holds the state); None where another process may
+    # change them (the handler then decides every request afresh).
+    epoch: int | None
+
 
 # Cursors kept per (session, fixture or scenario); past this the least recently used goes
 # (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
@@ -56,6 +61,7 @@ MAX_CURSORS = 10_000
 
 class MemoryStore:
     immediate = True  # no method ever waits: callers need no task to shield them from cancellation
+    epoch = 0  # see StateStore.epoch
 
     def __init__(self, journal_limit: int = 1000):
         self._cursors: OrderedDict[str, int] = OrderedDict()
@@ -90,11 +96,13 @@ class MemoryStore:
         bucket.pop(key, None)  # a replaced entry moves to the end, like a new one
         bucket[key] = document
         self._versions[kind] = self._versions.get(kind, 0) + 1
+        self.epoch += 1
 
     async def delete_document(self, kind: str, key: str) -> bool:
         removed = self._documents.get(kind, {}).pop(key, None) is not None
         if removed:
             self._versions[kind] = self._versions.get(kind, 0) + 1
+            self.epoch += 1
         return removed
 
     async def documents(self, kind: str) -> tuple[int, list[dict[str, Any]]]:
@@ -104,6 +112,7 @@ class MemoryStore:
         return self._settings.get(name)
 
     async def set_setting(self, name: str, value: str | None) -> None:
+        self.epoch += 1
         if value is None:
             self._settings.pop(name, None)
         else:
@@ -116,6 +125,7 @@ class MemoryStore:
             self._versions[kind] = self._versions.get(kind, 0) + 1
         self._documents.clear()
         self._settings.clear()
+        self.epoch += 1
 
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         self._workers[worker] = {**info, "seen": time.time()}

@@ -73,6 +73,8 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 class RedisStore:
+    epoch = None  # other processes change the state: every request is decided afresh
+
     def __init__(self, client: redis.Redis, journal_limit: int = 1000, prefix: str = DEFAULT_PREFIX):
         self.redis = client
         self.prefix = prefix
