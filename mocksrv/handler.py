@@ -86,7 +86,7 @@ async def answer(
         epoch = services.state.epoch  # read first: what is decided below holds for this epoch
         header = request.headers.get(SCENARIO_HEADER)
         selection = await services.scenarios.select(header, credential, session)
-        key_text = str(key()) if selection is not None else ""
+        key_text = str(key()) if selection is not None and selection.scenario.random else ""
         plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
         trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
         # Scenario errors and faults come first, so they do not use up a fixture's next reply.
@@ -113,7 +113,8 @@ async def answer(
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:
-        rng = random.Random(seed_for(services.config.seed, key(), "timing"))
+        # Seeded per conversation, made only for jitter (hashing the conversation costs).
+        rng = random.Random(seed_for(services.config.seed, key(), "timing")) if plan.latency.jitter else None
         pacer = Pacer(plan.latency, arrival(trace), rng)
     if turn.stream:
         return await stream_response(

@@ -85,6 +85,7 @@ class ScenarioBook:
         self._runtime: dict[str, Scenario] = {}
         self._runtime_version = -1
         self._known: dict[str, Scenario] = dict(self.files)  # files and run-time scenarios, merged
+        self._plans: dict[str, tuple[Scenario, Plan]] = {}  # each known scenario's plan before steps
 
     async def known(self) -> dict[str, Scenario]:
         version, documents = await self.state.documents(RUNTIME_SCENARIOS)
@@ -92,6 +93,7 @@ class ScenarioBook:
             self._runtime = index_scenarios(documents)
             self._runtime_version = version
             self._known = {**self.files, **self._runtime}
+            self._plans.clear()
         return self._known
 
     async def select(self, header: str | None, api_key: str | None, session: str) -> Selection | None:
@@ -117,13 +119,7 @@ class ScenarioBook:
         if selection is None:
             return NO_PLAN
         scenario = selection.scenario
-        plan = Plan(
-            scenario=scenario.name,
-            latency=Latency.from_spec(scenario.latency, self.cap_ms),
-            stream=StreamFaults.from_spec(scenario.stream),
-            fault=scenario.fault,
-            hang_ms=min(scenario.hang_ms, self.cap_ms),
-        )
+        plan = self._base_plan(scenario)
         position = await self.state.advance(f"steps\x1f{session}\x1f{scenario.name}")
         if scenario.steps:
             index = min(position, len(scenario.steps) - 1)  # the last step repeats
@@ -132,6 +128,20 @@ class ScenarioBook:
             rng = random.Random(seed_for(self.seed, request_key, session, scenario.name, position))
             plan = scenario.random.decide(plan, rng, events_hint)
         return plan
+
+    def _base_plan(self, scenario: Scenario) -> Plan:
+        """The scenario's own timing and faults, compiled once (a Plan is frozen)."""
+        found = self._plans.get(scenario.name)
+        if found is None or found[0] is not scenario:
+            plan = Plan(
+                scenario=scenario.name,
+                latency=Latency.from_spec(scenario.latency, self.cap_ms),
+                stream=StreamFaults.from_spec(scenario.stream),
+                fault=scenario.fault,
+                hang_ms=min(scenario.hang_ms, self.cap_ms),
+            )
+            found = self._plans[scenario.name] = (scenario, plan)
+        return found[1]
 
     def _apply_step(self, plan: Plan, step: Any) -> Plan:
         if step == "ok" or not isinstance(step, dict):

@@ -152,7 +152,18 @@ async def _write_on_wheel(
 class _WheelStream:
     """One stream's step on the wheel: the due content event and the events up to the next one."""
 
-    __slots__ = ("cuts", "done", "index", "offset", "outcome", "pacer", "view", "writer")
+    __slots__ = (
+        "cuts",
+        "done",
+        "framed",
+        "index",
+        "offset",
+        "outcome",
+        "pacer",
+        "transport",
+        "view",
+        "writer",
+    )
 
     def __init__(
         self,
@@ -167,11 +178,13 @@ class _WheelStream:
     ):
         self.writer, self.view, self.cuts, self.index, self.offset = writer, view, cuts, index, offset
         self.pacer, self.outcome, self.done = pacer, outcome, done
+        self.transport = writer.transport  # the connection's: closing, never replaced
+        self.framed = writer.chunked  # type: ignore[attr-defined]
 
     def __call__(self) -> float | None:
         if self.done.done():  # the handler was cancelled: nothing more to write
             return None
-        transport = self.writer.transport
+        transport = self.transport
         if transport is None or transport.is_closing():
             self.done.set_result("disconnect")
             return None
@@ -179,25 +192,36 @@ class _WheelStream:
         end = start + 1
         while end < len(cuts) and not cuts[end][1]:
             end += 1
+        last = end == len(cuts)
         chunk = self.view[self.offset : cuts[end - 1][0]]
         try:
-            transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if self.writer.chunked else bytes(chunk))
+            if not self.framed:
+                transport.write(chunk)
+            elif last:  # the stream's end marker in the same write as its last events
+                transport.write(b"%x\r\n%b\r\n0\r\n\r\n" % (len(chunk), chunk))
+                self.writer._eof = True  # type: ignore[attr-defined]  # (its write_eof: nothing left)
+            else:
+                transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
         except Exception as exc:  # the handler's task raises it (the wheel goes on with the rest)
             self.done.set_exception(exc)
             return None
         _logged(self.outcome, start, end)
         self.index, self.offset = end, cuts[end - 1][0]
-        self.pacer.advance()
-        if end == len(cuts):
+        if last:
             self.done.set_result("complete")
             return None
+        self.pacer.advance()
         return self.pacer.due()
 
 
 def _logged(outcome: StreamOutcome, start: int, end: int) -> None:
     """Events start..end-1 went out now."""
-    now = time.perf_counter()
-    outcome.times.extend(now for _ in range(start, min(end, LOG_LIMIT)))
+    if start < LOG_LIMIT:
+        now = time.perf_counter()
+        if end - start == 1:
+            outcome.times.append(now)
+        else:
+            outcome.times.extend([now] * (min(end, LOG_LIMIT) - start))
     outcome.events = end
 
 

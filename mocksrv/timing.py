@@ -45,14 +45,15 @@ class Latency:
 class Pacer:
     """Computes when each content event is due; sleeps until then."""
 
-    def __init__(self, latency: Latency, started: float, rng: random.Random):
+    def __init__(self, latency: Latency, started: float, rng: random.Random | None = None):
+        """`rng`: the seeded source of jitter (needed only when latency.jitter is set)."""
         self.latency = latency
         self.rng = rng
         self._due = started + self._jittered(latency.ttft_ms) / 1000
         self._shift = 0.0  # stalls push every later deadline back
 
     def _jittered(self, ms: float) -> float:
-        if not self.latency.jitter or not ms:
+        if not self.latency.jitter or not ms or self.rng is None:
             return ms
         return max(0.0, ms * (1 + self.rng.uniform(-self.latency.jitter, self.latency.jitter)))
 
@@ -84,6 +85,10 @@ class Pacer:
 
 Step = Callable[[], float | None]  # does what is due now; returns when it is next due, or None: done
 SLACK_S = 0.0005  # steps due this close together run in one timer callback
+# At most this long in one callback (checked every BATCH steps), then the rest runs after the
+# loop has polled its sockets: with a thousand streams due, new requests are not held back.
+BUDGET_S = 0.002
+BATCH = 16
 
 
 class Wheel:
@@ -99,7 +104,7 @@ class Wheel:
         self._loop = weakref.ref(loop)  # the loop's entry in _wheels must not keep it alive
         self._heap: list[tuple[float, int, Step]] = []
         self._order = itertools.count()  # ties keep insertion order
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._timer_due = 0.0
 
     def add(self, due: float, step: Step) -> None:
@@ -123,16 +128,21 @@ class Wheel:
         loop = self._loop()
         if loop is None:
             return
-        heap, horizon = self._heap, loop.time() + SLACK_S
+        heap, now = self._heap, loop.time()
+        horizon, stop, ran = now + SLACK_S, now + BUDGET_S, 0
         while heap and heap[0][0] <= horizon:
             _, _, step = heapq.heappop(heap)
             try:
                 following = step()
             except Exception:  # one broken step must not stop every other stream's clock
                 log.exception("a paced step failed; it is dropped")
-                continue
+                following = None
             if following is not None:
                 heapq.heappush(heap, (following, next(self._order), step))
+            ran += 1
+            if ran % BATCH == 0 and loop.time() > stop:
+                self._timer, self._timer_due = loop.call_soon(self._run), now  # after a poll
+                return
         self._arm()
 
 

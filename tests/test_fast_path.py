@@ -5,6 +5,7 @@ dialect, streamed or not, HTTP/1.1 or 1.0."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import re
 import socket
@@ -16,7 +17,7 @@ import pytest
 import rawhttp
 from corpus import KEY, targets
 
-from mocksrv import prebuilt
+from mocksrv import prebuilt, timing
 from mocksrv.testing import MockServer
 
 GENERATION = [t for t in targets() if t.route.method == "POST"]
@@ -158,6 +159,58 @@ def test_many_paced_streams_keep_their_schedule(make_server):
         assert len(content) > 2
         assert all(t >= 198 + 20 * k for k, t in enumerate(content))
         assert content[-1] <= 200 + 20 * (len(content) - 1) + 600
+
+
+def test_the_wheel_lets_the_loop_poll_between_batches():
+    """Steps that fall due together do not hold the loop for all of them at once: after
+    timing.BUDGET_S the rest run after the loop's next poll, so new requests get their turn."""
+    order: list[object] = []
+
+    def busy_step(i: int):
+        def step() -> None:
+            began = time.perf_counter()
+            while time.perf_counter() - began < 0.0002:  # 200 µs of work each: 40 ms in all
+                pass
+            if i == 0:  # what a socket read would be: queued while the wheel runs
+                asyncio.get_running_loop().call_soon(order.append, "other")
+            order.append(i)
+
+        return step
+
+    async def run() -> None:
+        wheel, due = timing.wheel(), asyncio.get_running_loop().time()
+        for i in range(200):
+            wheel.add(due, busy_step(i))
+        while len(order) < 201:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    steps = [o for o in order if o != "other"]
+    assert steps == list(range(200))  # deadline (then insertion) order, every step once
+    assert order.index("other") < 100  # not after the whole batch
+
+
+def test_paced_streams_end_cleanly_on_a_kept_alive_connection(make_server):
+    """The wheel sends the end-of-body chunk with the last events: exactly once, so the next
+    request on the same connection is answered as usual."""
+    live = make_server()
+    scenario = {"name": "wheel-keepalive", "latency": {"ttft_ms": 20, "token_ms": 2}}
+    assert rawhttp.post(live.url + "/_mock/scenarios", json={"scenarios": [scenario]}).status == 201
+    target = next(t for t in GENERATION if t.dialect.name == "openai")
+    body = json.dumps({**target.good, "stream": True})
+    headers = {"Authorization": f"Bearer {KEY}", "X-Mock-Scenario": "wheel-keepalive"}
+    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+    try:
+        streams = []
+        for _ in range(3):
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+            assert response.status == 200 and response.getheader("Transfer-Encoding") == "chunked"
+            streams.append(response.read())
+        assert all(s.endswith(b"data: [DONE]\n\n") for s in streams)
+        assert connection.sock is not None  # still the same connection
+    finally:
+        connection.close()
 
 
 def test_http10_paced_stream_from_the_wheel(make_server):
