@@ -120,6 +120,8 @@ class ScenarioBook:
             return NO_PLAN
         scenario = selection.scenario
         plan = self._base_plan(scenario)
+        if not (scenario.steps or scenario.random):
+            return plan  # the same every time: no cursor to move (and keep) for this session
         position = await self.state.advance(f"steps\x1f{session}\x1f{scenario.name}")
         if scenario.steps:
             index = min(position, len(scenario.steps) - 1)  # the last step repeats

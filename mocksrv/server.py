@@ -20,6 +20,10 @@ from .services import Services
 log = logging.getLogger("mocksrv")
 
 GC_THRESHOLDS = (200_000, 20, 20)  # CPython's default is (700, 10, 10)
+# Connections waiting to be accepted. aiohttp's 128 overflows when a load test opens a thousand
+# connections at once: the kernel drops the SYNs and clients retry after one to three seconds.
+# (The kernel caps it at net.core.somaxconn, 4096 on current kernels.)
+LISTEN_BACKLOG = 4096
 
 
 def run(main: Coroutine[Any, Any, int]) -> int:
@@ -87,7 +91,9 @@ async def serve(
     await runner.setup()
     # SO_REUSEPORT: the kernel spreads connections over the workers bound to one port.
     reuse_port = config.workers > 1
-    site = web.TCPSite(runner, config.host, config.port, reuse_address=True, reuse_port=reuse_port)
+    site = web.TCPSite(
+        runner, config.host, config.port, reuse_address=True, reuse_port=reuse_port, backlog=LISTEN_BACKLOG
+    )
     await site.start()
     # The garbage collector's full passes stop the loop for tens of milliseconds once a thousand
     # streams are open, which paced streams would show as jitter. Start-up objects (schemas,

@@ -13,7 +13,7 @@ from .app import build_services, create_app
 from .config import ServerConfig
 from .dialects import all_dialects
 from .errors import ConfigError
-from .server import exposure_problem
+from .server import LISTEN_BACKLOG, exposure_problem
 from .services import Services
 
 
@@ -73,7 +73,7 @@ class MockServer:
             keepalive_timeout=self.config.idle_timeout_s,
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG)
         await site.start()
         self.port = self._runner.addresses[0][1]
 

@@ -71,6 +71,12 @@ class Pacer:
         """The next content event went out: the one after it is due a token later."""
         self._due += self._jittered(self.latency.token_ms) / 1000
 
+    def advance_due(self) -> float:
+        """advance(), then due(): one call per event for the wheel."""
+        latency = self.latency
+        self._due += (self._jittered(latency.token_ms) if latency.jitter else latency.token_ms) / 1000
+        return self._due + self._shift
+
     def total_ms(self, content_events: int) -> float:
         """How long a non-streamed answer with this many pieces takes."""
         gaps = sum(self._jittered(self.latency.token_ms) for _ in range(content_events))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -179,3 +181,41 @@ def test_wheel_carries_schemas_and_fixtures(tmp_path: Path):
     assert str(target) in probe.stdout
     response = serve_and_ask([sys.executable, "-m", "mocksrv"], cwd=elsewhere, env=env)
     assert response.json()["choices"][0]["message"]["content"] == "Hello! How can I help you today?"
+
+
+def test_a_thousand_connections_at_once_are_all_queued(tmp_path: Path):
+    """A load test opens its connections in one burst: the listen backlog holds them all, even
+    while the server is busy (stopped here), instead of dropping SYNs that the clients would
+    resend one to three seconds later."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mocksrv", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    sockets: list[socket.socket] = []
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_mock/health", process)
+        os.kill(process.pid, signal.SIGSTOP)  # accepts nothing: only the kernel's queue holds them
+        # (The kernel caps every backlog at net.core.somaxconn: 4096 on current kernels.)
+        count = min(1000, int(Path("/proc/sys/net/core/somaxconn").read_text()))
+        for _ in range(count):
+            sock = socket.socket()
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+            sockets.append(sock)
+        deadline = time.monotonic() + 0.8  # before the first SYN retry (1 s)
+        pending = list(sockets)
+        while pending and time.monotonic() < deadline:
+            _, writable, _ = select.select([], pending, [], 0.05)
+            pending = [s for s in pending if s not in writable]
+        errors = [s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) for s in sockets if s not in pending]
+        assert not pending and set(errors) == {0}
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+        for sock in sockets:
+            sock.close()
+        process.terminate()
+        assert process.wait(20) == 0
