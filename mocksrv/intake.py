@@ -160,7 +160,7 @@ def check_schema(
 ) -> None:
     if incoming.body is None or (parsed is not None and parsed.valid):
         return
-    name = f"{dialect.schema_dir}/request"
+    name = schemas.for_operation(dialect.schema_dir, operation, "request")
     if not schemas.has(name):
         return
     violation = schemas.first_violation(name, incoming.body)

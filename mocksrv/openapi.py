@@ -114,7 +114,8 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
         "x-event-schema": ref(f"{d}/stream_event"),
     }
     # route.stream: True (Gemini's stream route) SSE only, False JSON only, None the body decides.
-    content: dict[str, Any] = {} if route.stream else {"application/json": {"schema": ref(f"{d}/response")}}
+    response = schemas.for_operation(d, route.operation, "response")
+    content: dict[str, Any] = {} if route.stream else {"application/json": {"schema": ref(response)}}
     if route.stream is not False:
         content["text/event-stream"] = events
     if route.operation == "models":
@@ -127,8 +128,9 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
         "responses": {"200": {"description": "Success.", "content": content}, "4XX": error, "5XX": error},
         "security": security_schemes(dialect.auth)[1],
     }
-    if route.method in ("POST", "PUT", "PATCH") and schemas.has(f"{d}/request"):
-        body = {"schema": ref(f"{d}/request")}
+    request = schemas.for_operation(d, route.operation, "request")
+    if route.method in ("POST", "PUT", "PATCH") and schemas.has(request):
+        body = {"schema": ref(request)}
         op["requestBody"] = {"required": True, "content": {"application/json": body}}
     return op
 

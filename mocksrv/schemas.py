@@ -130,6 +130,12 @@ class SchemaRegistry:
     def has(self, name: str) -> bool:
         return name in self._documents
 
+    def for_operation(self, directory: str, operation: str, kind: str) -> str:
+        """`<dir>/<operation>.<kind>` (anthropic/count_tokens.request) where an endpoint has its
+        own shape, else the dialect's `<dir>/<kind>`."""
+        own = f"{directory}/{operation}.{kind}"
+        return own if own in self._documents else f"{directory}/{kind}"
+
     def document(self, name: str) -> Any:
         return self._documents[name]
 
@@ -141,7 +147,7 @@ class SchemaRegistry:
     def compile_all(self) -> None:
         for name in self._documents:
             self.validator(name)
-            if name.endswith("/request"):  # what requests are checked against, on every request
+            if name.endswith("request"):  # what requests are checked against, on every request
                 self.fast_check(name)
 
     def fast_check(self, name: str) -> Check | None:

@@ -49,6 +49,8 @@ class Target:
 
     @property
     def good(self) -> dict[str, Any]:
+        if self.family == "anthropic" and self.route.operation == "count_tokens":
+            return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")}
         return GOOD[self.family]
 
     def auth(self) -> dict[str, str]:

@@ -294,3 +294,50 @@ def test_maisi_messages_with_bearer(server, key):
     assert rawhttp.post(url, json=BODY, headers={"Authorization": f"Bearer {key}"}).status == 200
     wrong_auth = rawhttp.post(url, json=BODY, headers={"x-api-key": key, **VERSION})
     assert_error(wrong_auth, 401, "authentication_error")
+
+
+# ---- count_tokens ------------------------------------------------------------------------
+
+
+def test_count_tokens_agrees_with_the_usage_of_an_answer(server, key):
+    sdk = client(server, key)
+    counted = sdk.messages.count_tokens(
+        model=MODEL, messages=WEATHER, system="Be brief.", tools=[GET_WEATHER]
+    )
+    answered = sdk.messages.create(
+        model=MODEL, messages=WEATHER, system="Be brief.", tools=[GET_WEATHER], max_tokens=50
+    )
+    assert counted.input_tokens == answered.usage.input_tokens > 0
+    # (The reference spec of 2024-11 predates MessageTokensCount: our schema of it, then.)
+    assert SCHEMAS.violations("anthropic/count_tokens.response", counted.model_dump()) == []
+    entry = rawhttp.request("GET", f"{server.url}/_mock/requests?limit=2").json()["requests"][0]
+    assert entry["path"] == "/anthropic/v1/messages/count_tokens" and entry["status"] == 200
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"max_tokens": 50}, "max_tokens: Extra inputs are not permitted"),
+        ({"stream": True}, "stream: Extra inputs are not permitted"),
+        ({"messages": None}, None),
+        ({"model": None}, None),
+    ],
+)
+def test_count_tokens_takes_only_what_it_counts(server, key, patch, message):
+    body = {k: v for k, v in {"model": MODEL, "messages": HELLO, **patch}.items() if v is not None}
+    url = server.url + "/anthropic/v1/messages/count_tokens"
+    error = assert_error(
+        rawhttp.post(url, json=body, headers={"x-api-key": key, **VERSION}), 400, "invalid_request_error"
+    )
+    assert error["error"]["message"] == (message or f"{next(iter(set(patch)))}: Field required")
+    official_validator("ErrorResponse").validate(error)
+
+
+def test_count_tokens_checks_the_key_and_the_version(server, key):
+    url = server.url + "/anthropic/v1/messages/count_tokens"
+    body = {"model": MODEL, "messages": HELLO}
+    assert_error(rawhttp.post(url, json=body, headers=VERSION), 401, "authentication_error")
+    missing = assert_error(
+        rawhttp.post(url, json=body, headers={"x-api-key": key}), 400, "invalid_request_error"
+    )
+    assert missing["error"]["message"] == "anthropic-version: header is required"

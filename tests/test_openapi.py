@@ -64,6 +64,9 @@ def test_every_dialect_route_is_described(spec):
             kinds = set(operation["responses"]["200"]["content"])
             expected = {None: {"application/json", "text/event-stream"}, True: {"text/event-stream"}}
             assert kinds == expected.get(route.stream, {"application/json"})
+        if route.operation == "count_tokens":  # its own answer (and, on Anthropic, its own request)
+            answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert answer == {"$ref": f"#/components/schemas/{dialect.schema_dir}.count_tokens.response"}
     schemes = spec["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     assert schemes["query-key"]["in"] == "query"
@@ -91,6 +94,35 @@ def test_bundled_schemas_judge_like_the_originals(spec, server):
         name = f"{d}/response" if response.status == 200 else f"{d}/error"
         if response.headers["content-type"].startswith("application/json"):
             assert list(bundled(spec, name).iter_errors(response.json())) == []
+
+
+def test_token_counts_match_their_documented_shapes(spec, server, key):
+    """Each count_tokens route: the request it documents is what it accepts; the answer fits."""
+    counted = 0
+    for path, dialect, route in route_table(all_dialects(), None):
+        if route.operation != "count_tokens":
+            continue
+        operation = spec["paths"][path]["post"]
+        body = COUNT_BODIES[dialect.schema_dir]
+        request_schema = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert list(bundled(spec, request_schema.rsplit("/", 1)[1]).iter_errors(body)) == []
+        url = server.url + path.replace("{model}", "some-model")
+        response = rawhttp.post(url, json=body, headers={**COUNT_AUTH[dialect.schema_dir](key)})
+        assert response.status == 200, response.text
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert list(bundled(spec, answer.rsplit("/", 1)[1]).iter_errors(response.json())) == []
+        counted += 1
+    assert counted >= 3  # anthropic, gemini v1beta and v1
+
+
+COUNT_BODIES = {
+    "anthropic": {"model": "claude-sonnet-5", "messages": [{"role": "user", "content": "Count me."}]},
+    "gemini": {"contents": [{"role": "user", "parts": [{"text": "Count me."}]}]},
+}
+COUNT_AUTH = {
+    "anthropic": lambda key: {"x-api-key": key, "anthropic-version": "2023-06-01"},
+    "gemini": lambda key: {"x-goog-api-key": key},
+}
 
 
 def test_openapi_needs_the_admin_token_when_one_is_set(make_server):

@@ -34,7 +34,10 @@ class AnthropicMessages(Dialect):
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"
-    routes = (RouteSpec("POST", "/v1/messages"),)
+    routes = (
+        RouteSpec("POST", "/v1/messages"),
+        RouteSpec("POST", "/v1/messages/count_tokens", "count_tokens", stream=False),
+    )
     auth = AuthScheme(bearer=True, headers=("x-api-key",))
     auth_hint = "x-api-key (or Bearer) + anthropic-version"
     schema_dir = "anthropic"
@@ -59,6 +62,9 @@ class AnthropicMessages(Dialect):
             silent_reasoning=False,  # without `thinking` Claude does not think at all
             extras={"tool_choice": _tool_choice(body.get("tool_choice"))},
         )
+
+    def render_count(self, turn: Turn) -> JSON:
+        return {"input_tokens": turn.prompt_tokens}  # what the answer's usage.input_tokens says
 
     # ---- non-streaming ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:

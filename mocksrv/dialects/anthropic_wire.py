@@ -136,6 +136,9 @@ def _schema_message(error: MockError) -> str:
     param = re.sub(r"\[(\d+)\]", r"\1", error.param or "body")
     if error.message.startswith("Missing required parameter"):
         return f"{param}: Field required"
+    extra = re.search(r"\('([^']+)'.* unexpected\)", error.message)  # jsonschema's additionalProperties
+    if extra is not None:
+        return f"{extra.group(1)}: Extra inputs are not permitted"
     return error.message  # already names the parameter
 
 
