@@ -23,7 +23,7 @@ from .prebuilt import PrebuiltResponse
 from .replay import replay
 from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
-from .sse import StreamOutcome, write_events
+from .sse import LOG_LIMIT, StreamOutcome, write_events
 from .store import Choice
 from .timing import Pacer
 
@@ -242,11 +242,18 @@ async def stream_response(
     request_id: str,
     renders: dict | None = None,
 ) -> web.StreamResponse:
+    faults = plan.stream
+    events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
+    if pacer is None and events is not None:  # nothing to time or break: sent whole, like a body
+        head = prebuilt.head(dialect, request_id, True, trace)
+        if head is not None:
+            trace.mark_first_byte()
+            trace.stream = StreamOutcome(len(events), "complete", events[:LOG_LIMIT], [trace.first_byte])
+            trace.events, trace.ended_by = len(events), "complete"
+            return PrebuiltResponse(head, events.joined, stream=True)
     response = streaming_response(dialect, request_id, trace)
     await response.prepare(request)
     trace.mark_first_byte()
-    faults = plan.stream
-    events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
     if events is None:
         events = dialect.render_stream(completion, turn)  # one at a time (paced: as they go out)
     if faults is not None:
