@@ -39,7 +39,7 @@ validate: install
 soak: install
 	$(PY) scripts/soak.py --minutes $(DURATION)
 
-# mocksrv vs a bare aiohttp server on loopback, pinned cores, 3-4 minutes; see docs/benchmark.md.
+# mocksrv vs a bare aiohttp server on loopback, pinned cores, about 5 minutes; see docs/benchmark.md.
 bench: install
 	$(PY) bench/run.py
 

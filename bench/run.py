@@ -8,7 +8,7 @@ The paced rows (1,000 and 10,000 streams under a scripted latency) run against m
 their targets are absolute (RSS, time-to-first-token error against the script).
 
 Results: a Markdown table on stdout and in bench/results/latest.md, raw numbers in
-bench/results/latest.json. Every load run is bounded in time; the whole run takes 3-4 minutes.
+bench/results/latest.json. Every load run is bounded in time; the whole run takes about 5 minutes.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ PACED_TTFT_MS = 800.0  # must match bench/fixtures/bench.yaml
 PACED_TOKEN_MS = 40.0
 TTFT_EVENT = 2  # the first content event of the benchmark's OpenAI stream (load.py --ttft-event)
 
+STAGGER = ["--stagger", "2.8", "--duration", "8"]
+# paced rows: streams, load.py arguments, runs (the run with the median p99 is reported)
+PACED_ROWS: list[tuple[int, list[str], int]] = [(100, STAGGER, 1), (1000, STAGGER, 3), (10000, ["--once"], 1)]
 # name, load.py arguments
 THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("nonstream", ["--conns", "100", "--duration", "3"]),
@@ -265,35 +268,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log(f"round {round_no + 1}/{args.rounds} done ({time.monotonic() - began:.0f} s)")
         results["peak_rss_mib"] = {"reference": ref.peak_rss_mib(), "mocksrv": mock.peak_rss_mib()}
         ref.stop()
-        stagger = ["--stagger", "2.8", "--duration", "8"]
-        for count, extra in ((100, stagger), (1000, stagger), (10000, ["--once"])):
-            mock.reset_peak()
-            outcome = load(
-                mock.port,
-                [
-                    "--mode",
-                    "paced",
-                    "--conns",
-                    str(count),
-                    "--scenario",
-                    PACED_SCENARIO,
-                    "--ttft-ms",
-                    str(PACED_TTFT_MS),
-                    "--timeout",
-                    "60",
-                    *extra,
-                ],
-                args.client_cpus,
-                timeout=180,
-            )
-            outcome["peak_rss_mib"] = mock.peak_rss_mib()
-            outcome["server_side"] = server_side_ttft(mock.port)
+        for count, extra, runs in PACED_ROWS:
+            outcomes = [paced_run(mock, count, extra, args.client_cpus) for _ in range(runs)]
+            # A single run's p99 is its 30th-worst stream: one hiccup of the machine moves it.
+            outcome = sorted(outcomes, key=lambda o: o["ttft_abs_error_p99_ms"] or 0.0)[len(outcomes) // 2]
+            outcome["runs"] = runs
             results["paced"][str(count)] = outcome
             log(f"{count} paced streams done ({time.monotonic() - began:.0f} s)")
     results["workers"] = workers_row(args) if has_workers_flag() else None
     results["seconds"] = round(time.monotonic() - began, 1)
     results["load_average_after"] = os.getloadavg()
     return results
+
+
+def paced_run(mock: Server, count: int, extra: list[str], client_cpus: str | None) -> dict[str, Any]:
+    mock.reset_peak()
+    argv = ["--mode", "paced", "--conns", str(count), "--scenario", PACED_SCENARIO]
+    argv += ["--ttft-ms", str(PACED_TTFT_MS), "--timeout", "60", *extra]
+    outcome = load(mock.port, argv, client_cpus, timeout=180)
+    outcome["peak_rss_mib"] = mock.peak_rss_mib()
+    outcome["server_side"] = server_side_ttft(mock.port)
+    return outcome
 
 
 def workers_row(args: argparse.Namespace) -> dict[str, Any]:
@@ -418,7 +413,8 @@ def table(results: dict[str, Any]) -> str:
         f"| 100 concurrent paced streams: TTFT error vs script p50 / p99 (ms) | "
         f"{fmt(p100['ttft_error_p50_ms'], 2)} / {fmt(p100['ttft_error_p99_ms'], 2)} | "
         f"p99 within 10 ms: {verdict((p100['ttft_abs_error_p99_ms'] or 1e9) <= 10)} |",
-        f"| 1,000 concurrent paced streams: TTFT error vs script p50 / p99 (ms) | "
+        f"| 1,000 concurrent paced streams: TTFT error vs script p50 / p99 (ms; median of "
+        f"{p1.get('runs', 1)} runs) | "
         f"{fmt(p1['ttft_error_p50_ms'], 2)} / {fmt(p1['ttft_error_p99_ms'], 2)} | "
         f"p99 within 5 ms: {verdict((p1['ttft_abs_error_p99_ms'] or 1e9) <= 5)} |",
         f"| the same, seen by the server (journal write times, last {seen['streams']:,} streams) "
@@ -463,7 +459,7 @@ def table(results: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="mocksrv vs bare aiohttp")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--server-cpus", default="1", help="taskset list for the servers ('' for none)")
     parser.add_argument("--client-cpus", default="0", help="taskset list for the load client")
     parser.add_argument("--workers", type=int, default=2, help="N for the --workers row")
