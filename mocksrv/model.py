@@ -21,6 +21,13 @@ def pieces(text: str) -> list[str]:
     return _PIECE.findall(text) if text else []
 
 
+def stops_of(value: Any) -> tuple[str, ...]:
+    """A request's stop sequences: one string, a list of them, or nothing."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(s for s in value if isinstance(s, str) and s) if isinstance(value, list) else ()
+
+
 def count_tokens(text: str | None) -> int:
     return len(pieces(text)) if text else 0
 
@@ -84,6 +91,7 @@ class Turn:
     include_usage: bool = False
     show_reasoning: bool = False
     silent_reasoning: bool = True  # reasoning that is not shown still happens and costs tokens
+    stop: tuple[str, ...] = ()  # stop sequences: the answer ends before the first one it holds
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property  # read by every fixture rule that looks at it
@@ -106,6 +114,7 @@ class Reply:
     reasoning: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     finish: str = "stop"  # stop | length | tool_calls | content_filter
+    stop_sequence: str | None = None  # the request's stop sequence that ended it (finish "stop")
 
     # Cached: a fixture's reply is one object answering every request (read-only lists).
     @cached_property

@@ -83,6 +83,25 @@ def test_hello_fixture(server, key):
     assert message.usage.output_tokens == 7 and message.usage.input_tokens > 0
 
 
+def test_stop_sequences_name_the_one_that_ended_the_text(server, key):
+    sdk = client(server, key)
+    message = sdk.messages.create(model=MODEL, max_tokens=100, messages=HELLO, stop_sequences=["help", "How"])
+    assert [b.text for b in message.content] == ["Hello! "]
+    assert (message.stop_reason, message.stop_sequence, message.usage.output_tokens) == (
+        "stop_sequence",
+        "How",
+        2,
+    )
+    with sdk.messages.stream(model=MODEL, max_tokens=100, messages=HELLO, stop_sequences=["help"]) as stream:
+        final = stream.get_final_message()
+    assert [b.text for b in final.content] == ["Hello! How can I "]
+    assert (final.stop_reason, final.stop_sequence) == ("stop_sequence", "help")
+    # max_tokens first: the answer ends there, and no stop sequence is named.
+    short = sdk.messages.create(model=MODEL, max_tokens=2, messages=HELLO, stop_sequences=["help"])
+    assert (short.stop_reason, short.stop_sequence) == ("max_tokens", None)
+    official_validator("Message").validate(message.model_dump(exclude_none=False))
+
+
 def test_stream_equals_create(server, key):
     sdk = client(server, key)
     created = sdk.messages.create(model=MODEL, max_tokens=100, messages=HELLO)

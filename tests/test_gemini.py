@@ -184,6 +184,16 @@ def test_max_output_tokens_and_candidate_count(server, key):
     assert response.candidates[0].content.parts[0].text == "Hello! How can"
 
 
+def test_stop_sequences(server, key):
+    config = types.GenerateContentConfig(stop_sequences=["help"])
+    gemini = client(server.url, key)
+    response = gemini.models.generate_content(model=MODEL, contents="Hello!", config=config)
+    assert response.text == "Hello! How can I "
+    assert response.candidates[0].finish_reason == types.FinishReason.STOP
+    streamed = list(gemini.models.generate_content_stream(model=MODEL, contents="Hello!", config=config))
+    assert "".join(c.text or "" for c in streamed) == "Hello! How can I "
+
+
 def test_models_list(server, key):
     gemini = client(server.url, key, "v1beta")
     names = [m.name for m in gemini.models.list()]

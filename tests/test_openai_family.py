@@ -64,6 +64,25 @@ def test_stream_rebuilds_the_fixture(server, key, family: Family):
     assert roles == ["assistant"]
 
 
+def test_stop_sequences_end_the_answer_before_them(server, key, family: Family):
+    """`stop`: the text ends before the first stop sequence it holds; finish_reason "stop",
+    usage counts what was sent. Streamed the same way."""
+    client = family.client(server, key)
+    cut = expected_hello(family).split("help")[0] if family.name != "wrapped" else "Hello there! How can I "
+    stops = ["today", "help", "assist"]
+    body = create_json(family, client, model="gpt-4o", messages=HELLO, stop=stops)
+    assert body["choices"][0]["message"]["content"] == cut and body["choices"][0]["finish_reason"] == "stop"
+    # "Hello!", " How", " can", " I", " " (wrapped: "Hello", " there!", ...)
+    assert body["usage"]["completion_tokens"] == (6 if family.wrapped else 5)
+    unmatched = create_json(family, client, model="gpt-4o", messages=HELLO, stop=["zebra"])["choices"][0]
+    assert unmatched["message"]["content"] == expected_hello(family)
+    chunks = list(client.chat.completions.create(model="gpt-4o", messages=HELLO, stop=stops, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == cut
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [
+        "stop"
+    ]
+
+
 def test_stream_helper_final_completion_is_exact(server, key, family: Family):
     client = family.client(server, key)
     with client.chat.completions.stream(model="gpt-4o", messages=HELLO) as stream:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn
+from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
 from . import anthropic_wire as wire
 from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
 from .openai_chat import argument_fragments
@@ -25,6 +25,14 @@ STOP_REASONS = {
 }
 THINKING_TYPES = ("enabled", "adaptive")
 DELTA_USAGE_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+
+
+def _stop_reason(reply: Reply) -> tuple[str, str | None]:
+    """(stop_reason, stop_sequence): a stop sequence that ended the text is named."""
+    if reply.stop_sequence is not None:
+        return "stop_sequence", reply.stop_sequence
+    return STOP_REASONS[reply.finish], None
+
 
 # A block to stream: its content_block_start payload and its deltas (delta, paced as content).
 StreamBlock = tuple[JSON, list[tuple[JSON, bool]]]
@@ -56,6 +64,7 @@ class AnthropicMessages(Dialect):
             stream=bool(body.get("stream")),
             tools=_tool_specs(body.get("tools")),
             max_tokens=body.get("max_tokens"),
+            stop=stops_of(body.get("stop_sequences")),
             json_mode=schema is not None,
             response_schema=schema,
             show_reasoning=_thinking_enabled(body.get("thinking")),
@@ -70,10 +79,17 @@ class AnthropicMessages(Dialect):
     def render(self, completion: Completion, turn: Turn) -> JSON:
         reply = completion.choices[0]
         blocks = [self._final_block(start, deltas) for start, deltas in self._blocks(reply, turn)]
-        return self._message(completion, blocks, STOP_REASONS[reply.finish], _output_tokens(completion, turn))
+        stop, sequence = _stop_reason(reply)
+        return self._message(completion, blocks, stop, _output_tokens(completion, turn), sequence)
 
     @staticmethod
-    def _message(completion: Completion, content: list[JSON], stop: str | None, output: int) -> JSON:
+    def _message(
+        completion: Completion,
+        content: list[JSON],
+        stop: str | None,
+        output: int,
+        sequence: str | None = None,
+    ) -> JSON:
         return {
             "id": wire.message_id(completion.id),
             "type": "message",
@@ -81,7 +97,7 @@ class AnthropicMessages(Dialect):
             "model": completion.model,
             "content": content,
             "stop_reason": stop,
-            "stop_sequence": None,
+            "stop_sequence": sequence,
             "usage": {
                 "input_tokens": completion.usage.prompt_tokens,
                 "cache_creation_input_tokens": 0,
@@ -126,7 +142,8 @@ class AnthropicMessages(Dialect):
         # Cumulative counts: the SDK overwrites its snapshot with them.
         usage = {**start["usage"], "output_tokens": _output_tokens(completion, turn)}
         delta_usage = {k: usage[k] for k in DELTA_USAGE_KEYS}
-        stop = {"stop_reason": STOP_REASONS[reply.finish], "stop_sequence": None}
+        reason, sequence = _stop_reason(reply)
+        stop = {"stop_reason": reason, "stop_sequence": sequence}
         yield _event({"type": "message_delta", "delta": stop, "usage": delta_usage})
         yield _event({"type": "message_stop"}, terminal=True)
 

@@ -27,6 +27,7 @@ from ..model import (
     ToolSpec,
     Turn,
     count_tokens,
+    stops_of,
 )
 from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
 from .gemini_errors import error_headers, status_of
@@ -99,6 +100,7 @@ class GeminiGenerate(Dialect):
             n=int(config.get("candidateCount") or 1),
             tools=self._tools(body.get("tools") or ()),
             max_tokens=config.get("maxOutputTokens"),
+            stop=stops_of(config.get("stopSequences")),
             json_mode=config.get("responseMimeType") == "application/json",
             response_schema=schema if isinstance(schema, dict) else None,
             show_reasoning=isinstance(thinking, dict) and bool(thinking.get("includeThoughts")),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..errors import MockError
-from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage
+from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
 from ..model import pieces as split_pieces
 from .base import AuthScheme, Incoming, RouteSpec, dumps
 from .openai_common import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
@@ -74,6 +74,7 @@ class OpenAIChat(OpenAIErrors):
             n=int(body.get("n") or 1),
             tools=self._tools(body.get("tools") or ()),
             max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+            stop=stops_of(body.get("stop")),
             json_mode=isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema"),
             response_schema=schema if isinstance(schema, dict) else None,
             include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
