@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import random
 import time
@@ -12,17 +11,19 @@ from collections.abc import Callable
 from aiohttp import web
 
 from . import prebuilt, rendered
+from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
 from .faults import Plan
 from .generate import conversation_key, generate_reply, seed_for
 from .intake import PARSED, check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
-from .model import Completion, ErrorKind, Reply, Turn, Usage, pieces, usage_for
+from .model import Completion, ErrorKind, Reply, Turn
 from .prebuilt import PrebuiltResponse
 from .replay import replay
 from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
+from .shaping import shape
 from .sse import LOG_LIMIT, StreamOutcome, write_events
 from .store import Choice
 from .timing import Pacer
@@ -77,14 +78,14 @@ async def answer(
     """`renders`: the memo's table for this turn (rendered.py), when the turn came from the memo."""
     session = trace.session or credential
     key = _key_of(turn)
-    decided = _decided_before(renders, services.state.epoch, request, credential, session)
+    header = request.headers.get(SCENARIO_HEADER)
+    decided = recalled(renders, services.state.epoch, credential, session, header is not None)
     if decided is not None:  # this body, caller and state were answered before: the same way
         plan, choice, shaped = NO_PLAN, decided.choice, decided.shaped
         if choice is not None:
             trace.fixture, trace.reply = choice.fixture.id, choice.step_index
     else:
         epoch = services.state.epoch  # read first: what is decided below holds for this epoch
-        header = request.headers.get(SCENARIO_HEADER)
         selection = await services.scenarios.select(header, credential, session)
         key_text = str(key()) if selection is not None and selection.scenario.random else ""
         plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
@@ -108,8 +109,7 @@ async def answer(
             return await replay(request, choice.fixture.raw, trace.headers())
         replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
-        if renders is not None and epoch is not None and plan is NO_PLAN and not _steps_on(choice):
-            renders[DECIDED] = Decided(epoch, credential, session, choice, shaped)
+        remember(renders, epoch, credential, session, plan, choice, shaped)
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:
@@ -125,43 +125,6 @@ async def answer(
     raw = rendered.body(renders, dialect, completion, turn)
     body = dialect.render(completion, turn) if raw is None else None  # the journal decodes raw if read
     return json_response(dialect, body, request_id, trace, raw)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Decided:
-    """How a repeated body was answered when only the body, the caller and the state decided it:
-    no scenario, and a fixture with a single reply or a generated reply. Kept in the body's
-    render table and reused while the state's epoch (state.py) stays the same, so a load test's
-    thousandth identical request skips the scenario and fixture lookups."""
-
-    epoch: int
-    credential: str
-    session: str
-    choice: Choice | None
-    shaped: tuple[tuple[Reply, ...], Usage]  # the choices as the turn sees them, and their usage
-
-
-DECIDED = "decided"  # its key in the render table
-
-
-def _decided_before(
-    renders: dict | None, epoch: int | None, request: web.Request, credential: str, session: str
-) -> Decided | None:
-    decided = renders.get(DECIDED) if renders is not None else None
-    if (
-        decided is None
-        or decided.epoch != epoch
-        or decided.credential != credential
-        or decided.session != session
-        or SCENARIO_HEADER in request.headers
-    ):
-        return None
-    return decided
-
-
-def _steps_on(choice: Choice | None) -> bool:
-    """Whether answering with this choice moves a cursor or replays a recording."""
-    return choice is not None and (choice.fixture.sequenced or choice.fixture.raw is not None)
 
 
 def _key_of(turn: Turn) -> Callable[[], int]:
@@ -195,36 +158,6 @@ async def pick_replies(
     return rendered.kept(
         renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]
     )
-
-
-def stop_at(reply: Reply, stops: tuple[str, ...]) -> Reply:
-    """End the text before the first stop sequence in it, as a model stops generating there
-    (whatever would have come after, tool calls included, is never generated)."""
-    if not stops or not reply.content:
-        return reply
-    found = [(at, stop) for stop in stops if (at := reply.content.find(stop)) >= 0]
-    if not found:
-        return reply
-    at, stop = min(found)
-    return Reply(reply.content[:at], reply.reasoning, (), "stop", stop)
-
-
-def limit_reply(reply: Reply, max_tokens: int | None) -> Reply:
-    """Honour max_tokens: reasoning spends the budget first, then text; the rest is cut."""
-    if not max_tokens or reply.reasoning_tokens + reply.output_tokens <= max_tokens:
-        return reply
-    budget = max(max_tokens - reply.reasoning_tokens, 0)
-    reasoning = "".join(reply.reasoning_pieces[:max_tokens]) if reply.reasoning else reply.reasoning
-    content = "".join(pieces(reply.content or "")[:budget])
-    return Reply(content, reasoning, (), "length")
-
-
-def shape(turn: Turn, replies: list[Reply]) -> tuple[tuple[Reply, ...], Usage]:
-    """The choices as this turn may see them (reasoning shown or not, max_tokens), and their usage."""
-    if not (turn.show_reasoning or turn.silent_reasoning):
-        replies = [dataclasses.replace(r, reasoning=None) for r in replies]
-    choices = tuple(limit_reply(stop_at(r, turn.stop), turn.max_tokens) for r in replies)
-    return choices, usage_for(turn, choices)
 
 
 def new_hex_id() -> str:
