@@ -23,9 +23,8 @@ def pieces(text: str) -> list[str]:
 
 def stops_of(value: Any) -> tuple[str, ...]:
     """A request's stop sequences: one string, a list of them, or nothing."""
-    if isinstance(value, str):
-        return (value,)
-    return tuple(s for s in value if isinstance(s, str) and s) if isinstance(value, list) else ()
+    found = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return tuple(s for s in found if isinstance(s, str) and s)  # an empty one would stop at once
 
 
 def count_tokens(text: str | None) -> int:

@@ -205,12 +205,7 @@ class _WheelStream:
         except Exception as exc:  # the handler's task raises it (the wheel goes on with the rest)
             self.done.set_exception(exc)
             return None
-        outcome = self.outcome
-        if end - start == 1 and start < LOG_LIMIT:  # _logged(), inline: this runs for every event
-            outcome.times.append(time.perf_counter())
-            outcome.events = end
-        else:
-            _logged(outcome, start, end)
+        _logged(self.outcome, start, end)
         self.index, self.offset = end, cuts[end - 1][0]
         if last:
             self.done.set_result("complete")

@@ -73,8 +73,7 @@ class Pacer:
 
     def advance_due(self) -> float:
         """advance(), then due(): one call per event for the wheel."""
-        latency = self.latency
-        self._due += (self._jittered(latency.token_ms) if latency.jitter else latency.token_ms) / 1000
+        self.advance()
         return self._due + self._shift
 
     def total_ms(self, content_events: int) -> float:
