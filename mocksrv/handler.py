@@ -194,11 +194,11 @@ async def stream_response(
         if head is not None:
             trace.mark_first_byte()
             trace.stream = StreamOutcome(len(events), "complete", events[:LOG_LIMIT], [trace.first_byte])
-            trace.events, trace.ended_by = len(events), "complete"
             response = PrebuiltResponse(head, events.joined, stream=True)
             # Written now, before the journal entry is made: the client has it that much sooner.
             await response.prepare(request)
             await response.write_eof()
+            trace.events, trace.ended_by = len(events), "complete"  # (a client that left: not)
             return response
     response = streaming_response(dialect, request_id, trace)
     await response.prepare(request)
