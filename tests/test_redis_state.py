@@ -118,6 +118,24 @@ def test_runtime_fixtures_and_scenarios_added_through_one_are_served_by_the_othe
     assert [p.chat(session, scenario=f"rt-{token}").status for p in (b, a, b)] == [500, 200, 200]
 
 
+def test_a_repeated_request_follows_changes_made_through_the_other(pair):
+    """A process keeps no decision for a repeated body when the state is shared (the Redis store
+    has no epoch, mocksrv/decided.py): a change made through the other process applies at once."""
+    a, b = pair
+    session, token = new_session(), uuid.uuid4().hex[:8]
+    first, again = (content(a.chat(session, f"say {token}")) for _ in range(2))  # same body, same caller
+    assert first == again
+    fixture = {
+        "id": f"late-{token}",
+        "match": {"last_user": {"contains": token}},
+        "reply": {"content": "new"},
+    }
+    assert b.control("POST", "/fixtures", json={"fixtures": [fixture]}).status == 201
+    assert content(a.chat(session, f"say {token}")) == "new"
+    assert b.control("PUT", f"/sessions/{session}/scenario", json={"name": "flaky"}).status == 200
+    assert a.chat(session, f"say {token}").status == 429
+
+
 def test_server_wide_switch_is_seen_by_both(pair):
     a, b = pair
     assert a.control("PUT", "/scenario", json={"name": "flaky"}).status == 200
