@@ -24,7 +24,7 @@ from .replay import replay
 from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
 from .shaping import shape
-from .sse import LOG_LIMIT, StreamOutcome, write_events
+from .sse import StreamOutcome, write_events
 from .store import Choice
 from .timing import Pacer
 
@@ -189,17 +189,6 @@ async def stream_response(
 ) -> web.StreamResponse:
     faults = plan.stream
     events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
-    if pacer is None and events is not None:  # nothing to time or break: sent whole, like a body
-        head = prebuilt.head(dialect, request_id, True, trace)
-        if head is not None:
-            trace.mark_first_byte()
-            trace.stream = StreamOutcome(len(events), "complete", events[:LOG_LIMIT], [trace.first_byte])
-            response = PrebuiltResponse(head, events.joined, stream=True)
-            # Written now, before the journal entry is made: the client has it that much sooner.
-            await response.prepare(request)
-            await response.write_eof()
-            trace.events, trace.ended_by = len(events), "complete"  # (a client that left: not)
-            return response
     response = streaming_response(dialect, request_id, trace)
     await response.prepare(request)
     trace.mark_first_byte()

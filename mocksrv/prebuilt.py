@@ -79,12 +79,11 @@ os.register_at_fork(after_in_child=_blocks.clear)  # a forked worker names itsel
 
 
 class PrebuiltResponse(web.StreamResponse):
-    """A 200 whose headers are one prebuilt block: a JSON body (`body`), a whole stream given at
-    once (`body` with `stream=True`: chunked, like any stream), or a stream written as it goes."""
+    """A 200 whose headers are one prebuilt block: a JSON body (`body`), or a stream (write())."""
 
-    def __init__(self, head: bytes, body: bytes | None = None, stream: bool = False):
+    def __init__(self, head: bytes, body: bytes | None = None):
         super().__init__()
-        self._head, self._prebuilt_body, self._stream = head, body, stream
+        self._head, self._prebuilt_body = head, body
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         if self._eof_sent or self._payload_writer is not None:
@@ -93,7 +92,7 @@ class PrebuiltResponse(web.StreamResponse):
         writer = self._payload_writer = request._payload_writer
         self._keep_alive = request.keep_alive
         body = self._prebuilt_body
-        if body is not None and not self._stream:
+        if body is not None:
             framing = b"Content-Length: %d\r\n" % len(body)
             writer.length = len(body)
         elif request.version >= HttpVersion11:
