@@ -80,6 +80,16 @@ async def _settled(transport: CountingTransport) -> int:
     return transport.written
 
 
+async def answered(
+    protocol: web.RequestHandler, transport: CountingTransport, request: bytes, size: int
+) -> None:
+    """Send one request and wait until its answer (`size` bytes) is written."""
+    target = transport.written + size
+    protocol.data_received(request)
+    while transport.written < target:
+        await asyncio.sleep(0)
+
+
 async def calls_per_answer(app: web.Application, stream: bool, requests: int) -> float:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -91,17 +101,11 @@ async def calls_per_answer(app: web.Application, stream: bool, requests: int) ->
         protocol.data_received(request)
         size = await _settled(transport) - start
         for _ in range(50):  # warm: memo, renders, header blocks
-            target = transport.written + size
-            protocol.data_received(request)
-            while transport.written < target:
-                await asyncio.sleep(0)
+            await answered(protocol, transport, request, size)
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(requests):
-            target = transport.written + size
-            protocol.data_received(request)
-            while transport.written < target:
-                await asyncio.sleep(0)
+            await answered(protocol, transport, request, size)
         profile.disable()
         return pstats.Stats(profile).total_calls / requests
     finally:
