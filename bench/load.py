@@ -13,7 +13,10 @@ Modes (one JSON object on stdout):
   time-to-first-byte percentiles.
 - `paced`: N connections, each running one stream at a time (or exactly one with `--once`),
   their first requests spread over `--stagger` seconds. Time to the first content event
-  against the scripted `--ttft-ms`, peak number of streams open at once.
+  against the scripted `--ttft-ms`, peak number of streams open at once. The first content
+  event's time is the kernel's receive timestamp of its bytes (SO_TIMESTAMPNS): when the server
+  delivered it, not when this client's busy event loop got round to reading it (that figure is
+  reported too, as `ttft_error_in_client_*`).
 
 Every run is bounded: `--duration` for closed loops, `--timeout` for paced runs.
 """
@@ -25,6 +28,8 @@ import asyncio
 import contextlib
 import json
 import resource
+import socket
+import struct
 import sys
 import time
 from array import array
@@ -38,6 +43,8 @@ except ImportError:  # pragma: no cover - the client still works, only slower
 perf = time.perf_counter
 
 HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, TRAILER = range(5)
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value where Python lacks the name
+TIMESPEC = struct.Struct("qq")  # struct timespec on 64-bit Linux
 
 
 def request_body(stream: bool) -> dict:
@@ -76,7 +83,8 @@ class Stats:
     def __init__(self) -> None:
         self.latency = array("d")
         self.ttfb = array("d")
-        self.ttft = array("d")
+        self.ttft = array("d")  # as this client's code saw it
+        self.ttft_socket = array("d")  # by the kernel's receive timestamps
         self.done = 0
         self.events = 0
         self.errors = 0
@@ -110,6 +118,8 @@ class Client:
             stats.ttfb.append(conn.t_first - conn.t_send)
             if conn.t_event:
                 stats.ttft.append(conn.t_event - conn.t_send)
+            if conn.kernel_event:
+                stats.ttft_socket.append(conn.kernel_event - conn.wall_send)
             stats.statuses[status] = stats.statuses.get(status, 0) + 1
             if status != 200:
                 stats.errors += 1
@@ -133,6 +143,8 @@ class Conn(asyncio.Protocol):
         self.state = HEAD
         self.active = False
         self.t_send = self.t_first = self.t_event = 0.0
+        self.wall_send = self.kernel_event = 0.0  # CLOCK_REALTIME, as kernel timestamps are
+        self.kernel_at = 0.0  # the receive timestamp of the data being handled (0: none)
         self.events = 0
         self.status = 0
         self.remaining = 0
@@ -143,11 +155,13 @@ class Conn(asyncio.Protocol):
     def send(self) -> None:
         client = self.client
         self.state, self.events, self.t_first, self.t_event = HEAD, 0, 0.0, 0.0
+        self.kernel_event = 0.0
         self.active = True
         client.open_streams += 1
         if client.open_streams > client.peak_open:
             client.peak_open = client.open_streams
         self.t_send = perf()
+        self.wall_send = time.time()
         if client.recording and not client.stats.first_send:
             client.stats.first_send = self.t_send
         self.transport.write(client.request)
@@ -174,6 +188,7 @@ class Conn(asyncio.Protocol):
                 self.events += buf.count(b"data:", 0, need)
                 if not self.t_event and self.events >= self.client.ttft_event:
                     self.t_event = now
+                    self.kernel_event = self.kernel_at
                 del buf[: need + 2]
                 self.state = CHUNK_SIZE
             elif state == CHUNK_SIZE:
@@ -228,6 +243,69 @@ def pct(values: array, q: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class TimestampedTransport:
+    """Just enough of a transport for Conn, on a raw socket read with recvmsg, so that each read
+    comes with the kernel's receive timestamp (SO_TIMESTAMPNS: for TCP, that of the newest
+    segment read). The request is a few hundred bytes into an empty send buffer: one send."""
+
+    def __init__(self, sock: socket.socket, conn: Conn, loop: asyncio.AbstractEventLoop) -> None:
+        self.sock, self.conn, self.loop = sock, conn, loop
+        loop.add_reader(sock.fileno(), self._readable)
+
+    def write(self, data: bytes) -> None:
+        if self.sock.send(data) != len(data):
+            raise RuntimeError("a request did not fit the socket's send buffer")
+
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+
+    def _readable(self) -> None:
+        while True:
+            try:
+                data, ancillary, _, _ = self.sock.recvmsg(262144, 64)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                self.close()
+                self.conn.connection_lost(exc)
+                return
+            if not data:
+                self.close()
+                self.conn.connection_lost(None)
+                return
+            self.conn.kernel_at = received_at(ancillary)
+            self.conn.data_received(data)
+
+
+def received_at(ancillary: list[tuple[int, int, bytes]]) -> float:
+    """The SO_TIMESTAMPNS receive time (CLOCK_REALTIME seconds) among recvmsg's ancillary data; 0: none."""
+    for level, kind, raw in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            seconds, nanoseconds = TIMESPEC.unpack(raw[: TIMESPEC.size])
+            return seconds + nanoseconds / 1e9
+    return 0.0
+
+
+async def connect_timestamped(host: str, port: int, client: Client, count: int, parallel: int) -> list[Conn]:
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(parallel)
+
+    async def one() -> Conn:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        async with gate:
+            await loop.sock_connect(sock, (host, port))
+        conn = Conn(client)
+        conn.transport = TimestampedTransport(sock, conn, loop)
+        return conn
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
 async def connect_all(host: str, port: int, client: Client, count: int, parallel: int) -> list[Conn]:
@@ -290,7 +368,7 @@ async def closed(args: argparse.Namespace, client: Client) -> dict[str, Any]:
 async def paced(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     started = perf()
-    conns = await connect_all(args.host, args.port, client, args.conns, 100)
+    conns = await connect_timestamped(args.host, args.port, client, args.conns, 100)
     connect_s = perf() - started
     client.recording = True
     client.repeat = not args.once
@@ -307,7 +385,10 @@ async def paced(args: argparse.Namespace, client: Client) -> dict[str, Any]:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(client.idle), args.timeout)
     stats = client.stats
-    errors = [t - args.ttft_ms / 1000 for t in stats.ttft]
+    # Without kernel timestamps (not Linux), the client's own reading times stand in.
+    measured = stats.ttft_socket if stats.ttft_socket else stats.ttft
+    errors = array("d", [t - args.ttft_ms / 1000 for t in measured])
+    in_client = array("d", [t - args.ttft_ms / 1000 for t in stats.ttft])
     for conn in conns:
         conn.transport.close()
     return {
@@ -321,11 +402,14 @@ async def paced(args: argparse.Namespace, client: Client) -> dict[str, Any]:
         "peak_open_streams": client.peak_open,
         "events_per_stream": stats.events / stats.done if stats.done else 0,
         "script_ttft_ms": args.ttft_ms,
-        "ttft_p50_ms": ms(pct(stats.ttft, 0.50)),
-        "ttft_p99_ms": ms(pct(stats.ttft, 0.99)),
-        "ttft_error_p50_ms": ms(pct(array("d", errors), 0.50)),
-        "ttft_error_p99_ms": ms(pct(array("d", errors), 0.99)),
+        "ttft_p50_ms": ms(pct(measured, 0.50)),
+        "ttft_p99_ms": ms(pct(measured, 0.99)),
+        "ttft_error_p50_ms": ms(pct(errors, 0.50)),
+        "ttft_error_p99_ms": ms(pct(errors, 0.99)),
         "ttft_abs_error_p99_ms": ms(pct(array("d", [abs(e) for e in errors]), 0.99)),
+        "ttft_clock": "socket" if stats.ttft_socket else "client",
+        "ttft_error_in_client_p50_ms": ms(pct(in_client, 0.50)),
+        "ttft_error_in_client_p99_ms": ms(pct(in_client, 0.99)),
         "ttfb_p50_ms": ms(pct(stats.ttfb, 0.50)),
         "ttfb_p99_ms": ms(pct(stats.ttfb, 0.99)),
     }

@@ -6,7 +6,7 @@ import functools
 
 from aiohttp import web
 
-from . import front, heartbeat, loader
+from . import arrival, front, heartbeat, loader
 from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects
@@ -70,6 +70,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
         for path, dialect, route in route_table(dialects, config.root_dialect)
     ]
     front.install(app, routes, middlewares)
+    arrival.install(app)
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:
         prefixes.setdefault(dialect.prefix, dialect)

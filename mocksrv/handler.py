@@ -171,8 +171,9 @@ os.register_at_fork(after_in_child=_ids.seed)
 
 
 def arrival(trace: Trace) -> float:
-    """When the request arrived, on the event loop's clock: the script counts from there, so
-    the time spent validating and choosing the answer is not added to the scripted latency."""
+    """When the request arrived (arrival.py), on the event loop's clock: the script counts from
+    there, so neither the wait for the handler nor the time spent validating and choosing the
+    answer is added to the scripted latency."""
     return asyncio.get_running_loop().time() - (time.perf_counter() - trace.started)
 
 

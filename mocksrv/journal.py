@@ -38,6 +38,14 @@ class Trace:
     ended_by: str | None = None
     body: Any = None
     violations: list[str] = field(default_factory=list)
+
+    @classmethod
+    def arrived(cls, at: float | None) -> Trace:
+        """A trace whose clock starts when the request's bytes were read (perf_counter `at`)."""
+        if at is None:
+            return cls()
+        return cls(started=at, wall=time.time() - (time.perf_counter() - at))
+
     first_byte: float | None = None
     raw_body: bytes = b""
     # The answer, for the inspector: references only, turned into journal form once, at the end.

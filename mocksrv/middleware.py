@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from .arrival import received_at
 from .dialects.base import Dialect
 from .errors import MockError
 from .handler import error_response
@@ -51,7 +52,7 @@ def owner_of(app: web.Application, path: str) -> Dialect | None:
 async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
-    trace = request[TRACE] = Trace()
+    trace = request[TRACE] = Trace.arrived(received_at(request))
     status = 0
     try:
         response = await handler(request)

@@ -235,3 +235,42 @@ def test_http10_paced_stream_from_the_wheel(make_server):
     assert events[-1] == b"data: [DONE]" and all(e.startswith(b"data: {") for e in events[:-1])
     entry = live.call(live.services.state.journal_entries())[-1]
     assert entry["ended_by"] == "complete" and entry["events"] == len(events)
+
+
+def test_a_request_waiting_for_its_turn_counts_from_its_arrival(make_server):
+    """Two requests pipelined on one connection arrive together; aiohttp answers the second
+    only after the first (a scripted 400 ms). The second's script and journal count from its
+    arrival (arrival.py): it is logged as arriving with the first, its first byte 400 ms after
+    that, and its time to first token (100 ms) is long past, so its content follows at once."""
+    live = make_server()
+    scenarios = [
+        {"name": "slow-turn", "latency": {"ttft_ms": 400}},
+        {"name": "quick-turn", "latency": {"ttft_ms": 100, "token_ms": 1}},
+    ]
+    assert rawhttp.post(live.url + "/_mock/scenarios", json={"scenarios": scenarios}).status == 201
+    target = next(t for t in GENERATION if t.dialect.name == "openai")
+
+    def request(scenario: str, stream: bool) -> bytes:
+        body = json.dumps({**target.good, "stream": stream}).encode()
+        return (
+            f"POST {target.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+            f"X-Mock-Scenario: {scenario}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(request("slow-turn", False) + request("quick-turn", True))
+        received = b""
+        while not received.endswith(b"data: [DONE]\n\n\r\n0\r\n\r\n"):  # the second's last chunk
+            received += sock.recv(65536)
+    assert received.count(b"HTTP/1.1 200 OK") == 2
+    entries = live.call(live.services.state.journal_entries())
+    by_scenario = {e["scenario"]: e for e in entries}
+    first, second = by_scenario["slow-turn"], by_scenario["quick-turn"]
+    assert first["duration_ms"] >= 399
+    assert abs(second["time"] - first["time"]) < 0.1  # read together, not 400 ms apart
+    assert second["ttfb_ms"] >= 390  # it waited for the first answer
+    events = second["response"]["events"]
+    content = [e["t_ms"] for e in events if '"content":"' in e["data"]]
+    # the 100 ms had passed when its turn came: the first content goes out with the first byte
+    assert content and content[0] - events[0]["t_ms"] < 50
