@@ -144,7 +144,8 @@ async def _write_on_wheel(
     if first == len(cuts):
         return
     done = asyncio.get_running_loop().create_future()
-    timing.wheel().add(pacer.due(), _WheelStream(writer, view, cuts, first, offset, pacer, outcome, done))
+    step = _WheelStream(writer, view, cuts, first, offset, pacer, outcome, done)
+    timing.wheel().add(pacer.due(), step, first=True)
     if await done == "disconnect":
         raise ConnectionResetError("the client closed the connection")
 

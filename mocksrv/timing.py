@@ -92,7 +92,7 @@ Step = Callable[[], float | None]  # does what is due now; returns when it is ne
 SLACK_S = 0.0005  # steps due this close together run in one timer callback
 # At most this long in one callback (checked every BATCH steps), then the rest runs after the
 # loop has polled its sockets: with a thousand streams due, new requests are not held back.
-BUDGET_S = 0.002
+BUDGET_S = 0.001
 BATCH = 16
 
 
@@ -103,23 +103,30 @@ class Wheel:
     each event costs a timer, a future and a task switch through the handler's coroutines; here
     the due steps run straight from one timer callback, in deadline order, and a stream's task
     sleeps once, until its last event is out.
+
+    A stream's first step (its first content event) is kept apart and runs before the other
+    steps that are due: when the core falls behind, the time to first token, which clients
+    measure, stays on the script, and the streams already under way absorb the delay.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self._loop = weakref.ref(loop)  # the loop's entry in _wheels must not keep it alive
-        self._heap: list[tuple[float, int, Step]] = []
+        self._first: list[tuple[float, int, Step]] = []  # streams' first steps
+        self._rest: list[tuple[float, int, Step]] = []  # every later step
         self._order = itertools.count()  # ties keep insertion order
         self._timer: asyncio.Handle | None = None
         self._timer_due = 0.0
 
-    def add(self, due: float, step: Step) -> None:
-        heapq.heappush(self._heap, (due, next(self._order), step))
+    def add(self, due: float, step: Step, first: bool = False) -> None:
+        """Run `step` at `due`, then whenever it says it is next due; `first`: a stream's first step."""
+        heapq.heappush(self._first if first else self._rest, (due, next(self._order), step))
         self._arm()
 
     def _arm(self) -> None:
-        if not self._heap:
+        tops = [heap[0][0] for heap in (self._first, self._rest) if heap]
+        if not tops:
             return
-        due = self._heap[0][0]
+        due = min(tops)
         if self._timer is not None and self._timer_due <= due:
             return
         if self._timer is not None:
@@ -133,9 +140,15 @@ class Wheel:
         loop = self._loop()
         if loop is None:
             return
-        heap, now = self._heap, loop.time()
+        first, rest, now = self._first, self._rest, loop.time()
         horizon, stop, ran = now + SLACK_S, now + BUDGET_S, 0
-        while heap and heap[0][0] <= horizon:
+        while True:
+            if first and first[0][0] <= horizon:
+                heap = first
+            elif rest and rest[0][0] <= horizon:
+                heap = rest
+            else:
+                break
             _, _, step = heapq.heappop(heap)
             try:
                 following = step()
@@ -143,11 +156,14 @@ class Wheel:
                 log.exception("a paced step failed; it is dropped")
                 following = None
             if following is not None:
-                heapq.heappush(heap, (following, next(self._order), step))
+                heapq.heappush(rest, (following, next(self._order), step))
             ran += 1
-            if ran % BATCH == 0 and loop.time() > stop:
-                self._timer, self._timer_due = loop.call_soon(self._run), now  # after a poll
-                return
+            if ran % BATCH == 0:
+                now = loop.time()
+                if now > stop:
+                    self._timer, self._timer_due = loop.call_soon(self._run), now  # after a poll
+                    return
+                horizon = now + SLACK_S  # steps that fell due meanwhile join, a first step next
         self._arm()
 
 

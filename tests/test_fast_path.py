@@ -274,3 +274,31 @@ def test_a_request_waiting_for_its_turn_counts_from_its_arrival(make_server):
     content = [e["t_ms"] for e in events if '"content":"' in e["data"]]
     # the 100 ms had passed when its turn came: the first content goes out with the first byte
     assert content and content[0] - events[0]["t_ms"] < 50
+
+
+def test_a_streams_first_step_goes_before_other_due_steps():
+    """When the wheel falls behind (here 100 steps of 200 µs are due at once), a stream's first
+    step (its first content event) runs before the later steps of streams already under way,
+    even those due earlier: the time to first token stays on the script."""
+    order: list[str] = []
+
+    def busy(name: str):
+        def step() -> None:
+            began = time.perf_counter()
+            while time.perf_counter() - began < 0.0002:
+                pass
+            order.append(name)
+
+        return step
+
+    async def run() -> None:
+        wheel, now = timing.wheel(), asyncio.get_running_loop().time()
+        for i in range(100):
+            wheel.add(now - 0.001, busy(f"later-{i}"))
+        wheel.add(now, busy("first"), first=True)
+        while len(order) < 101:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    assert order[0] == "first"
+    assert order[1:] == [f"later-{i}" for i in range(100)]  # the rest in deadline order
