@@ -31,7 +31,8 @@ class ArrivalHandler(web_protocol.RequestHandler):
         self.received_at = 0.0
 
     def data_received(self, data: bytes) -> None:
-        self.received_at = time.perf_counter()
+        if data:  # aiohttp calls it with b"" itself, to parse what it held back while paused
+            self.received_at = time.perf_counter()
         super().data_received(data)
 
 
