@@ -25,8 +25,7 @@ EVENT_DATA_CHARS = 2000  # of each one's data
 class Trace:
     """What the handler learned about one request; the middleware turns it into an entry."""
 
-    started: float = field(default_factory=time.perf_counter)
-    wall: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.perf_counter)  # the entry's wall time derives from it
     dialect: str | None = None
     session: str | None = None
     fixture: str | None = None
@@ -38,20 +37,17 @@ class Trace:
     ended_by: str | None = None
     body: Any = None
     violations: list[str] = field(default_factory=list)
-
-    @classmethod
-    def arrived(cls, at: float | None) -> Trace:
-        """A trace whose clock starts when the request's bytes were read (perf_counter `at`)."""
-        if at is None:
-            return cls()
-        return cls(started=at, wall=time.time() - (time.perf_counter() - at))
-
     first_byte: float | None = None
     raw_body: bytes = b""
     # The answer, for the inspector: references only, turned into journal form once, at the end.
     response_body: Any = None  # a rendered JSON body
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
+
+    @classmethod
+    def arrived(cls, at: float | None) -> Trace:
+        """A trace whose clock starts when the request's bytes were read (perf_counter `at`)."""
+        return cls() if at is None else cls(started=at)
 
     def headers(self) -> dict[str, str]:
         """Response headers that say which fixture and scenario step produced the answer."""
@@ -194,7 +190,7 @@ def entry(
     ttfb = (trace.first_byte or now) - trace.started
     return {
         "id": None,  # the store assigns it (one sequence across processes)
-        "time": trace.wall,
+        "time": time.time() - (now - trace.started),
         "session": trace.session,
         "dialect": trace.dialect,
         "method": method,
