@@ -115,7 +115,7 @@ async def answer(
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).
         rng = random.Random(seed_for(services.config.seed, key(), "timing")) if plan.latency.jitter else None
-        pacer = Pacer(plan.latency, arrival(trace), rng)
+        pacer = Pacer(plan.latency, arrival_on_loop(trace), rng)
     if turn.stream:
         return await stream_response(
             dialect, request, trace, completion, turn, plan, pacer, request_id, renders
@@ -170,7 +170,7 @@ _ids = random.Random()
 os.register_at_fork(after_in_child=_ids.seed)
 
 
-def arrival(trace: Trace) -> float:
+def arrival_on_loop(trace: Trace) -> float:
     """When the request arrived (arrival.py), on the event loop's clock: the script counts from
     there, so neither the wait for the handler nor the time spent validating and choosing the
     answer is added to the scripted latency."""
