@@ -12,8 +12,8 @@ from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
 from .handler import handle
-from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY
-from .middleware import DIALECT_BY_PREFIX, SECRETS, journal_middleware
+from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture
+from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
 from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
@@ -52,11 +52,11 @@ def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[s
     return table
 
 
-def secrets_of(dialects: tuple[Dialect, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """Every header and query key that carries a credential in some dialect."""
+def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
+    """Redact every header and query key that carries a credential in some dialect."""
     headers = SENSITIVE_HEADERS.union(*(d.auth.secret_headers() for d in dialects))
     query = SENSITIVE_QUERY.union(d.auth.query for d in dialects if d.auth.query)
-    return headers, query
+    return Capture(headers, query, config.journal_body_bytes)
 
 
 def create_app(config: ServerConfig, services: Services | None = None) -> web.Application:
@@ -77,7 +77,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     if config.root_dialect:
         prefixes.setdefault("", next(d for d in dialects if d.name == config.root_dialect))
     app[DIALECT_BY_PREFIX] = sorted(prefixes.items(), key=lambda item: -len(item[0]))
-    app[SECRETS] = secrets_of(dialects)
+    app[CAPTURE] = capture_of(dialects, config)
     app.add_subapp("/_mock", control_app())
     app.cleanup_ctx.append(heartbeat.heartbeat_ctx)
     app.on_response_prepare.append(heartbeat.tag_response)

@@ -12,7 +12,7 @@ from aiohttp import web
 from .config import ServerConfig
 from .dialects.base import Dialect, Incoming, RouteSpec
 from .errors import MockError
-from .journal import trace_of
+from .journal import Trace
 from .memo import Parsed, RequestMemo, Watched
 from .model import ErrorKind, Turn
 from .schemas import SchemaRegistry
@@ -20,7 +20,6 @@ from .schemas import SchemaRegistry
 # Protobuf's default recursion limit, which Google's front ends enforce. Well below the depth
 # at which jsonschema (Python recursion) or orjson.dumps (254 levels: journal, echoes) fail.
 MAX_JSON_DEPTH = 100
-PARSED = web.RequestKey("mocksrv.parsed", Parsed)  # this body's memo entry (memo.py), if kept
 
 
 async def read_incoming(
@@ -28,23 +27,28 @@ async def read_incoming(
     dialect: Dialect,
     route: RouteSpec,
     config: ServerConfig,
+    trace: Trace,
     memo: RequestMemo | None = None,
-) -> Incoming:
+) -> tuple[Incoming, Parsed | None]:
+    """The request as the dialect sees it, and the memo's entry for its body (memo.py), if kept."""
     body: Any = None
+    parsed = None
     if request.method in ("POST", "PUT", "PATCH"):
-        raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
+        raw = body_at_hand(request, config.max_body_bytes)
+        if raw is None:
+            raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
+        trace.raw_body = raw
         parsed = memo.get(dialect, request.path, raw) if memo is not None else None
         if parsed is None:
-            decoded = decode_json(raw, request)
+            decoded = trace.body = decode_json(raw, request)
             body = dialect.normalize(decoded)
             if memo is not None:
-                request[PARSED] = memo.put(dialect, request.path, raw, decoded, body)
+                parsed = memo.put(dialect, request.path, raw, decoded, body)
         else:  # these bytes were decoded before: only the content type is left to check
             check_content_type(request)
-            trace_of(request).body = parsed.decoded
+            trace.body = parsed.decoded
             body = parsed.body
-            request[PARSED] = parsed
-    return Incoming(
+    incoming = Incoming(
         method=request.method,
         path=request.path,
         match_info=dict(request.match_info),
@@ -53,19 +57,24 @@ async def read_incoming(
         body=body,
         route=route,
     )
+    return incoming, parsed
 
 
 def too_large(limit: int) -> MockError:
     return MockError(ErrorKind.TOO_LARGE, f"Request body too large: the limit is {limit} bytes.")
 
 
+def body_at_hand(request: web.Request, limit: int) -> bytes | None:
+    """The body, when it all came with the headers (nothing to wait for); else None."""
+    if not request.content.is_eof():
+        return None
+    raw = request.content.read_nowait()
+    if len(raw) > limit:
+        raise too_large(limit)
+    return raw
+
+
 async def read_body(request: web.Request, limit: int, timeout_s: float | None = None) -> bytes:
-    if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
-        raw = request.content.read_nowait()
-        if len(raw) > limit:
-            raise too_large(limit)
-        trace_of(request).raw_body = raw
-        return raw
     if request.content_length is not None and request.content_length > limit:
         raise too_large(limit)  # refused before a byte more is read
     chunks, size = [], 0
@@ -83,9 +92,7 @@ async def read_body(request: web.Request, limit: int, timeout_s: float | None = 
             f"Timed out reading the request body (limit {timeout_s:g} s).",
             detail="body_timeout",
         ) from None
-    raw = b"".join(chunks)
-    trace_of(request).raw_body = raw
-    return raw
+    return b"".join(chunks)
 
 
 def check_content_type(request: web.Request) -> None:
@@ -122,7 +129,6 @@ def decode_json(raw: bytes, request: web.Request) -> dict[str, Any]:
             f"We could not parse the JSON body of your request: nesting exceeds {MAX_JSON_DEPTH} levels.",
             detail="invalid_json",
         )
-    trace_of(request).body = body
     return body
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from aiohttp import web
@@ -98,47 +97,21 @@ def bounded_body(body: Any, raw: bytes, limit: int) -> Any:
     return {"truncated": len(raw) > limit, "bytes": len(raw), "text": text}
 
 
-class Later:
-    """An entry value built when the entry is first read, not on the request's hot path.
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """How the journal shows requests and answers: what to redact, how many body bytes to keep."""
 
-    A response capture (dozens of events per stream) costs more than the rest of the entry,
-    and most entries leave the bounded journal unread. Stores and the live push call
-    settled() before an entry leaves the process or is read.
-    """
-
-    __slots__ = ("args", "function")
-
-    def __init__(self, function: Callable[..., Any], *args: Any):
-        self.function, self.args = function, args  # no closure or partial: fewer objects per entry
-
-    def build(self) -> Any:
-        return self.function(*self.args)
+    secret_headers: frozenset[str]
+    secret_query: frozenset[str]
+    body_limit: int
 
 
-def settled(entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry with its Later values built (in place, once)."""
-    for key in LATER_KEYS:
-        value = entry.get(key)
-        if isinstance(value, Later):
-            entry[key] = value.build()
-    return entry
-
-
-LATER_KEYS = ("request", "response")
-
-
-def captured_request(
-    trace: Trace,
-    headers: MultiMapping[str],
-    url: URL,
-    secrets: tuple[frozenset[str], frozenset[str]],
-    limit: int,
-) -> dict[str, Any]:
+def captured_request(trace: Trace, headers: MultiMapping[str], url: URL, capture: Capture) -> dict[str, Any]:
     """What the journal shows of the request: headers and query with credentials redacted, the body."""
     return {
-        "headers": redact_headers(headers, secrets[0]),
-        "query": redact_query(url.query, secrets[1]),
-        "body": bounded_body(trace.body, trace.raw_body, limit),
+        "headers": redact_headers(headers, capture.secret_headers),
+        "query": redact_query(url.query, capture.secret_query),
+        "body": bounded_body(trace.body, trace.raw_body, capture.body_limit),
     }
 
 
@@ -178,37 +151,84 @@ def _events(trace: Trace) -> list[dict[str, Any]]:
     return events
 
 
+class Journaled(Protocol):
+    """What a store keeps in its journal: an id it assigns, and the entry as readers see it."""
+
+    id: int | None
+
+    def view(self) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True, eq=False)
+class Entry:
+    """One request as the journal keeps it: references and its timings, taken on the hot path.
+
+    The dict that readers see (view()) is built when the entry is first read: most entries
+    leave the bounded journal unread, and a stream's capture (dozens of events) costs more
+    than the rest of the request. Stores and the live push call view() before an entry
+    leaves the process or is read.
+    """
+
+    trace: Trace
+    method: str
+    path: str
+    status: int
+    time: float  # wall clock when the request arrived
+    ttfb_s: float
+    duration_s: float
+    headers: MultiMapping[str]
+    url: URL
+    capture: Capture
+    id: int | None = None  # the store assigns it (one sequence across processes)
+    _view: dict[str, Any] | None = None
+
+    def view(self) -> dict[str, Any]:
+        """The entry as the journal shows it (built once; its id as the store last set it)."""
+        if self._view is None:
+            self._view = self._build()
+        self._view["id"] = self.id
+        return self._view
+
+    def _build(self) -> dict[str, Any]:
+        trace = self.trace
+        return {
+            "id": self.id,
+            "time": self.time,
+            "session": trace.session,
+            "dialect": trace.dialect,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "fixture": trace.fixture,
+            "scenario": trace.scenario,
+            "step": trace.step,
+            "reply": trace.reply,
+            "faults": trace.faults,
+            "ttfb_ms": round(self.ttfb_s * 1000, 3),
+            "duration_ms": round(self.duration_s * 1000, 3),
+            "events": trace.events,
+            "ended_by": trace.ended_by,
+            "violations": trace.violations,
+            "request": captured_request(trace, self.headers, self.url, self.capture),
+            "response": captured_response(trace, self.capture.body_limit),
+        }
+
+
 def entry(
     trace: Trace,
     method: str,
     path: str,
     status: int,
-    request: dict[str, Any] | Later,
-    response: dict[str, Any] | Later | None = None,
-) -> dict[str, Any]:
+    headers: MultiMapping[str],
+    url: URL,
+    capture: Capture,
+) -> Entry:
+    """The journal entry of a request whose answer ends now."""
     now = time.perf_counter()
-    ttfb = (trace.first_byte or now) - trace.started
-    return {
-        "id": None,  # the store assigns it (one sequence across processes)
-        "time": time.time() - (now - trace.started),
-        "session": trace.session,
-        "dialect": trace.dialect,
-        "method": method,
-        "path": path,
-        "status": status,
-        "fixture": trace.fixture,
-        "scenario": trace.scenario,
-        "step": trace.step,
-        "reply": trace.reply,
-        "faults": trace.faults,
-        "ttfb_ms": round(ttfb * 1000, 3),
-        "duration_ms": round((now - trace.started) * 1000, 3),
-        "events": trace.events,
-        "ended_by": trace.ended_by,
-        "violations": trace.violations,
-        "request": request,
-        "response": response,
-    }
+    started = trace.started
+    taken = now - started
+    ttfb = (trace.first_byte or now) - started
+    return Entry(trace, method, path, status, time.time() - taken, ttfb, taken, headers, url, capture)
 
 
 def select(entries: list[dict[str, Any]], filters: dict[str, str]) -> list[dict[str, Any]]:

@@ -15,10 +15,11 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from .journal import Entry
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # From a cached answer (ms) to a slow demo stream (a minute).
 BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-BUCKETS_MS = tuple(bound * 1000 for bound in BUCKETS)  # entries time in ms: no division per request
 NONE = "none"  # label value when an entry has no dialect or fixture
 
 
@@ -27,15 +28,15 @@ class Timings:
 
     def __init__(self) -> None:
         self.counts: dict[str, list[int]] = {}
-        self.sums_ms: dict[str, float] = {}
+        self.sums: dict[str, float] = {}
 
-    def observe(self, label: str, ms: float) -> None:
+    def observe(self, label: str, seconds: float) -> None:
         counts = self.counts.get(label)
         if counts is None:
             counts = self.counts[label] = [0] * (len(BUCKETS) + 1)
-            self.sums_ms[label] = 0.0
-        counts[bisect_left(BUCKETS_MS, ms)] += 1
-        self.sums_ms[label] += ms
+            self.sums[label] = 0.0
+        counts[bisect_left(BUCKETS, seconds)] += 1
+        self.sums[label] += seconds
 
     def family(self, name: str, documentation: str, label: str) -> HistogramMetricFamily:
         family = HistogramMetricFamily(name, documentation, labels=[label])
@@ -44,7 +45,7 @@ class Timings:
             for bound, count in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
                 cumulative += count
                 buckets.append((bound, cumulative))
-            family.add_metric([value], buckets, self.sums_ms[value] / 1000)
+            family.add_metric([value], buckets, self.sums[value])
         return family
 
 
@@ -59,17 +60,18 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(self)  # collect() below
 
-    def observe(self, entry: dict[str, Any]) -> None:
+    def observe(self, entry: Entry) -> None:
         """Count one journal entry (this runs for every request)."""
-        dialect = entry["dialect"] or NONE
-        key = (dialect, entry["status"], entry["fixture"] or NONE)
+        trace = entry.trace
+        dialect = trace.dialect or NONE
+        key = (dialect, entry.status, trace.fixture or NONE)
         self.requests[key] = self.requests.get(key, 0) + 1
-        if entry["events"]:
-            self.events[dialect] = self.events.get(dialect, 0) + entry["events"]
-        for kind in entry["faults"]:
+        if trace.events:
+            self.events[dialect] = self.events.get(dialect, 0) + trace.events
+        for kind in trace.faults:
             self.faults[kind] = self.faults.get(kind, 0) + 1
-        self.ttfb.observe(dialect, entry["ttfb_ms"])
-        self.duration.observe(dialect, entry["duration_ms"])
+        self.ttfb.observe(dialect, entry.ttfb_s)
+        self.duration.observe(dialect, entry.duration_s)
 
     def collect(self) -> Iterator[Any]:
         """prometheus_client's collector protocol: the tallies as metric families, at scrape time."""

@@ -13,22 +13,13 @@ from .arrival import received_at
 from .dialects.base import Dialect
 from .errors import MockError
 from .handler import error_response
-from .journal import (
-    TRACE,
-    Later,
-    Trace,
-    captured_request,
-    captured_response,
-    entry,
-    settled,
-    trace_of,
-)
+from .journal import TRACE, Capture, Entry, Trace, entry, trace_of
 from .model import ErrorKind
 from .services import SERVICES, Services
 
 log = logging.getLogger("mocksrv")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SECRETS = web.AppKey("mocksrv.secrets", tuple)  # (header names, query keys) to redact
+CAPTURE = web.AppKey("mocksrv.capture", Capture)  # what the journal redacts and keeps
 DIALECT_BY_PREFIX = web.AppKey("mocksrv.dialect_by_prefix", list)
 CONTROL_PREFIX = "/_mock"
 
@@ -124,27 +115,24 @@ def _request_id(dialect: Dialect) -> str:
 
 
 async def _record(request: web.Request, trace: Trace, status: int) -> None:
-    services = request.app[SERVICES]
-    limit = services.config.journal_body_bytes
-    secrets = request.app[SECRETS]
-    record = entry(
-        trace,
-        request.method,
-        request.path,
-        status,
-        # Both built when the entry is first read: most entries leave the journal unread.
-        Later(captured_request, trace, request.headers, request.rel_url, secrets, limit),
-        Later(captured_response, trace, limit),
-    )
+    app = request.app
+    services = app[SERVICES]
+    headers, url = request.headers, request.rel_url
+    record = entry(trace, request.method, request.path, status, headers, url, app[CAPTURE])
     services.metrics.observe(record)
-    if getattr(services.state, "immediate", False):
-        await _keep(services, record)  # never waits, so a cancellation cannot cut it short
-    else:
-        # Shielded: a cancelled (disconnected) request is still journaled, and still pushed.
+    state = services.state
+    if state.immediate:  # never waits, so a cancellation cannot cut it short
+        await state.journal_add(record)
+        _push(services, record)
+    else:  # shielded: a cancelled (disconnected) request is still journaled, and still pushed
         await asyncio.shield(_keep(services, record))
 
 
-async def _keep(services: Services, record: dict) -> None:
+async def _keep(services: Services, record: Entry) -> None:
     await services.state.journal_add(record)
-    if services.live.subscribers:  # pushed after the store gave it its id
-        services.live.publish("entry", settled(record))
+    _push(services, record)
+
+
+def _push(services: Services, record: Entry) -> None:
+    if services.live.subscribers:  # after the store gave the entry its id
+        services.live.publish("entry", record.view())

@@ -145,7 +145,7 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Completion:
     """Everything a dialect needs to render one answer: choices plus identity."""
 

@@ -12,17 +12,18 @@ from collections import OrderedDict, deque
 from typing import Any, Protocol
 
 from .errors import ConfigError
-from .journal import settled
+from .journal import Journaled
 
 
 class StateStore(Protocol):
     async def advance(self, cursor: str) -> int:
         """Return the cursor's current position and move it one step (atomic)."""
 
-    async def journal_add(self, entry: dict[str, Any]) -> int:
+    async def journal_add(self, entry: Journaled) -> int:
         """Append an entry; assigns (and returns) its id, increasing across every process."""
 
-    async def journal_entries(self) -> list[dict[str, Any]]: ...
+    async def journal_entries(self) -> list[dict[str, Any]]:
+        """The entries as readers see them (Journaled.view()), oldest first."""
 
     async def journal_clear(self) -> None: ...
 
@@ -48,6 +49,9 @@ class StateStore(Protocol):
 
     async def close(self) -> None: ...
 
+    # True when no method ever waits (this process holds the state): a caller needs no task to
+    # shield a write from its own cancellation.
+    immediate: bool
     # A number that changes whenever documents or settings change, for a store that can tell
     # without a round trip (this process holds the state); None where another process may
     # change them (the handler then decides every request afresh).
@@ -60,12 +64,12 @@ MAX_CURSORS = 10_000
 
 
 class MemoryStore:
-    immediate = True  # no method ever waits: callers need no task to shield them from cancellation
+    immediate = True  # see StateStore.immediate
     epoch = 0  # see StateStore.epoch
 
     def __init__(self, journal_limit: int = 1000):
         self._cursors: OrderedDict[str, int] = OrderedDict()
-        self._journal: deque[dict[str, Any]] = deque(maxlen=journal_limit)
+        self._journal: deque[Journaled] = deque(maxlen=journal_limit)
         self._documents: dict[str, dict[str, dict[str, Any]]] = {}
         self._versions: dict[str, int] = {}
         self._settings: dict[str, str] = {}
@@ -80,13 +84,13 @@ class MemoryStore:
             self._cursors.popitem(last=False)
         return position
 
-    async def journal_add(self, entry: dict[str, Any]) -> int:
-        entry["id"] = next(self._ids)
+    async def journal_add(self, entry: Journaled) -> int:
+        entry.id = next(self._ids)
         self._journal.append(entry)
-        return entry["id"]
+        return entry.id
 
     async def journal_entries(self) -> list[dict[str, Any]]:
-        return [settled(e) for e in self._journal]
+        return [e.view() for e in self._journal]
 
     async def journal_clear(self) -> None:
         self._journal.clear()

@@ -21,7 +21,7 @@ import orjson
 import redis.asyncio as redis
 
 from . import state
-from .journal import settled
+from .journal import Journaled
 
 DEFAULT_PREFIX = "mocksrv:"
 STALE_WORKER_S = 600.0  # heartbeats older than this are deleted, not just hidden
@@ -73,6 +73,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 class RedisStore:
+    immediate = False  # every method is a round trip
     epoch = None  # other processes change the state: every request is decided afresh
 
     def __init__(self, client: redis.Redis, journal_limit: int = 1000, prefix: str = DEFAULT_PREFIX):
@@ -97,11 +98,10 @@ class RedisStore:
         keys = [self.key("cursors"), self.key("cursors", "used"), self.key("cursors", "clock")]
         return int(await self._advance(keys=keys, args=[cursor, state.MAX_CURSORS]))
 
-    async def journal_add(self, entry: dict[str, Any]) -> int:
+    async def journal_add(self, entry: Journaled) -> int:
         keys = [self.key("journal"), self.key("journal", "id")]
-        entry_id = int(await self._journal_add(keys=keys, args=[dumps(settled(entry)), self.journal_limit]))
-        entry["id"] = entry_id
-        return entry_id
+        entry.id = int(await self._journal_add(keys=keys, args=[dumps(entry.view()), self.journal_limit]))
+        return entry.id
 
     async def journal_entries(self) -> list[dict[str, Any]]:
         entries = []

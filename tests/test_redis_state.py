@@ -27,6 +27,17 @@ STORY = [
 ]
 
 
+class Noted:
+    """A journal entry as a store sees it (journal.Journaled): an id to assign, a view to keep."""
+
+    def __init__(self, **fields: object):
+        self.id: int | None = None
+        self.fields = fields
+
+    def view(self) -> dict[str, object]:
+        return {**self.fields, "id": self.id}
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory) -> RedisServer:
     binary = find_redis_server()
@@ -254,13 +265,13 @@ async def test_cursors_are_bounded_least_recently_used_first(store, monkeypatch)
 
 
 async def test_journal_ids_and_bound(store):
-    ids = [await store.journal_add({"id": None, "n": n}) for n in range(7)]
+    ids = [await store.journal_add(Noted(n=n)) for n in range(7)]
     assert ids == list(range(ids[0], ids[0] + 7))
     entries = await store.journal_entries()
     assert [e["n"] for e in entries] == [2, 3, 4, 5, 6] and [e["id"] for e in entries] == ids[2:]
     await store.journal_clear()
     assert await store.journal_entries() == []
-    assert await store.journal_add({"n": 7}) == ids[-1] + 1  # ids never repeat
+    assert await store.journal_add(Noted(n=7)) == ids[-1] + 1  # ids never repeat
 
 
 async def test_documents_behave_like_the_memory_store(store, redis_server):
@@ -286,7 +297,7 @@ async def test_documents_behave_like_the_memory_store(store, redis_server):
 async def test_reset_clears_state_but_counters_move_on(store):
     await store.set_setting("server_scenario", "flaky")
     await store.advance("c")
-    first_id = await store.journal_add({"n": 1})
+    first_id = await store.journal_add(Noted(n=1))
     await store.put_document("scenarios", "x", {"name": "x"})
     version, _ = await store.documents("scenarios")
     await store.reset()
@@ -294,7 +305,7 @@ async def test_reset_clears_state_but_counters_move_on(store):
     assert await store.journal_entries() == []
     new_version, documents = await store.documents("scenarios")
     assert documents == [] and new_version > version
-    assert await store.journal_add({"n": 2}) > first_id
+    assert await store.journal_add(Noted(n=2)) > first_id
 
 
 async def test_heartbeats_and_health(store):

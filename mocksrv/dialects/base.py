@@ -22,7 +22,7 @@ class RouteSpec:
     stream: bool | None = None  # the route itself decides streaming (Gemini)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """A request as the dialect sees it: already read, decoded and detached from aiohttp."""
 
