@@ -77,3 +77,22 @@ def test_metrics_need_the_admin_token_when_set(make_server):
     live = make_server(admin_token="s3cret")
     assert rawhttp.request("GET", f"{live.url}/_mock/metrics").status == 401
     scrape(live, headers={"Authorization": "Bearer s3cret"})  # how Prometheus sends it
+
+
+def test_timings_are_seconds_and_agree_with_the_journal(make_server):
+    """A scripted 300 ms answer lands in the 0.25-0.5 s bucket, and the histograms' sums are
+    the journal's own timings (a unit slip between the two would put it under +Inf alone)."""
+    live = make_server()
+    client = openai.OpenAI(base_url=live.base_url(), api_key="sk-timings", max_retries=0)
+    client.with_options(default_headers={"X-Mock-Scenario": "slow"}).chat.completions.create(
+        model="gpt-4o", messages=HELLO, max_tokens=1
+    )
+    (entry,) = rawhttp.request("GET", f"{live.url}/_mock/requests").json()["requests"]
+    assert 300 <= entry["ttfb_ms"] < 500
+    families = scrape(live)
+    ttfb, duration = families["mocksrv_ttfb_seconds"], families["mocksrv_request_duration_seconds"]
+    assert value(ttfb, "mocksrv_ttfb_seconds_bucket", le="0.25") == 0
+    assert value(ttfb, "mocksrv_ttfb_seconds_bucket", le="0.5") == 1
+    assert value(ttfb, "mocksrv_ttfb_seconds_sum") == pytest.approx(entry["ttfb_ms"] / 1000, abs=1e-5)
+    total = value(duration, "mocksrv_request_duration_seconds_sum")
+    assert total == pytest.approx(entry["duration_ms"] / 1000, abs=1e-5)
