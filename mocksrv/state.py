@@ -25,6 +25,9 @@ class StateStore(Protocol):
     async def journal_entries(self) -> list[dict[str, Any]]:
         """The entries as readers see them (Journaled.view()), oldest first."""
 
+    async def journal_size(self) -> int:
+        """How many entries the journal holds (without building their views)."""
+
     async def journal_clear(self) -> None: ...
 
     async def put_document(self, kind: str, key: str, document: dict[str, Any]) -> None: ...
@@ -91,6 +94,9 @@ class MemoryStore:
 
     async def journal_entries(self) -> list[dict[str, Any]]:
         return [e.view() for e in self._journal]
+
+    async def journal_size(self) -> int:
+        return len(self._journal)
 
     async def journal_clear(self) -> None:
         self._journal.clear()

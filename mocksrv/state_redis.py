@@ -110,6 +110,9 @@ class RedisStore:
             entries.append({**loads(text), "id": int(entry_id)})
         return entries
 
+    async def journal_size(self) -> int:
+        return int(await self.redis.llen(self.key("journal")))
+
     async def journal_clear(self) -> None:
         await self.redis.delete(self.key("journal"))
 

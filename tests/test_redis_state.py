@@ -269,8 +269,9 @@ async def test_journal_ids_and_bound(store):
     assert ids == list(range(ids[0], ids[0] + 7))
     entries = await store.journal_entries()
     assert [e["n"] for e in entries] == [2, 3, 4, 5, 6] and [e["id"] for e in entries] == ids[2:]
+    assert await store.journal_size() == 5
     await store.journal_clear()
-    assert await store.journal_entries() == []
+    assert await store.journal_entries() == [] and await store.journal_size() == 0
     assert await store.journal_add(Noted(n=7)) == ids[-1] + 1  # ids never repeat
 
 
