@@ -123,10 +123,10 @@ class Wheel:
         self._arm()
 
     def _arm(self) -> None:
-        tops = [heap[0][0] for heap in (self._first, self._rest) if heap]
-        if not tops:
+        first, rest = self._first, self._rest
+        if not (first or rest):
             return
-        due = min(tops)
+        due = min(first[0][0], rest[0][0]) if first and rest else (first or rest)[0][0]
         if self._timer is not None and self._timer_due <= due:
             return
         if self._timer is not None:
