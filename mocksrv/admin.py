@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from . import heartbeat, inspector, openapi
+from . import clock, heartbeat, inspector, openapi
 from .journal import select
 from .loader import check_document
 from .scenarios import RUNTIME_SCENARIOS, SERVER_SCENARIO, session_setting
@@ -168,6 +168,32 @@ async def reset(request: web.Request) -> web.Response:
     return web.json_response({"reset": True})
 
 
+async def clock_body(request: web.Request) -> dict[str, float]:
+    state = services_of(request).state
+    moved = await clock.offset(state)
+    return {"now": await clock.now(state), "offset_s": moved}
+
+
+async def show_clock(request: web.Request) -> web.Response:
+    """GET /_mock/clock: the mocksrv clock (real time plus the offset tests have moved it by)."""
+    return web.json_response(await clock_body(request))
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /_mock/clock {"advance_s": N}: TTLs, windows and background runs see N more seconds."""
+    try:
+        seconds = orjson.loads(await request.content.read(64 * 1024)).get("advance_s")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("advance_s must be a number of seconds")
+        await clock.advance(services_of(request).state, float(seconds))
+    except (orjson.JSONDecodeError, AttributeError):
+        return problem(400, 'Body must be {"advance_s": <seconds>}.')
+    except ValueError as exc:
+        return problem(400, str(exc))
+    services_of(request).live.publish("clock", await clock_body(request))
+    return web.json_response(await clock_body(request))
+
+
 def control_app() -> web.Application:
     app = web.Application(middlewares=[admin_auth])
     app.router.add_routes(
@@ -185,6 +211,8 @@ def control_app() -> web.Application:
             web.put("/scenario", set_scenario),
             web.put("/sessions/{session}/scenario", bind_session),
             web.post("/reset", reset),
+            web.get("/clock", show_clock),
+            web.post("/clock", advance_clock),
             *inspector.routes(),
         ]
     )

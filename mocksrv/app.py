@@ -8,6 +8,7 @@ from aiohttp import web
 
 from . import arrival, front, heartbeat, loader
 from .admin import control_app
+from .catalog import load_catalog
 from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
@@ -42,7 +43,8 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
 
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
     fixtures = FixtureStore(state, custom, bundled)
-    return Services(config, schemas, state, fixtures, scenarios)
+    catalog = load_catalog(bundled.models + custom.models, schemas)
+    return Services(config, schemas, state, fixtures, scenarios, catalog=catalog)
 
 
 def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:

@@ -143,17 +143,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
     from .loader import load
     from .resources import FIXTURES_DIR
     from .schemas import SchemaRegistry
 
     paths = args.paths or [FIXTURES_DIR]
+    schemas = SchemaRegistry()
     try:
-        documents = load(paths, SchemaRegistry())
+        documents = load(paths, schemas)
+        catalog = load_catalog(documents.models, schemas)  # as `serve` builds it
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
     counts = f"{len(documents.fixtures)} fixtures, {len(documents.scenarios)} scenarios"
+    counts += f", {len(catalog.models)} models"
     print(f"ok: {counts} in {len(paths)} path(s)")
     return 0
 

@@ -13,6 +13,8 @@ from .errors import ConfigError
 from .schemas import SchemaRegistry
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# The sections a fixture file may hold and the schema each is checked against.
+SECTIONS = (("fixtures", "fixture"), ("scenarios", "scenario"), ("keys", "scenario"), ("models", "models"))
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
@@ -24,6 +26,7 @@ class Documents:
     scenarios: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     bodies: dict[str, bytes] = field(default_factory=dict)  # fixture id -> its raw body_file
+    models: list[dict[str, Any]] = field(default_factory=list)  # catalog entries (catalog.py)
 
 
 def files_in(path: Path) -> list[Path]:
@@ -50,14 +53,15 @@ def parse_file(path: Path) -> Any:
 def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
     """Schema problems of one document as `pointer: message` strings (empty when valid)."""
     if not isinstance(document, dict):
-        return ["/: a fixture file holds an object with `fixtures:` and/or `scenarios:`"]
+        return ["/: a fixture file holds an object with `fixtures:`, `scenarios:` and/or `models:`"]
     problems = []
-    for part, schema in (("fixtures", "fixture"), ("scenarios", "scenario"), ("keys", "scenario")):
+    for part, schema in SECTIONS:
         if part in document:
             problems += [str(v) for v in schemas.violations(schema, {part: document[part]})]
-    unknown = set(document) - {"fixtures", "scenarios", "keys"}
+    unknown = set(document) - {part for part, _ in SECTIONS}
     problems += [
-        f"/{key}: unknown top-level key (expected fixtures, scenarios or keys)" for key in sorted(unknown)
+        f"/{key}: unknown top-level key (expected fixtures, scenarios, keys or models)"
+        for key in sorted(unknown)
     ]
     problems += _semantic_problems(document)
     return problems
@@ -116,6 +120,7 @@ def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
                         problems.append(f"{path}: /fixtures/{i}/raw/body_file: {exc}")
             documents.scenarios += document.get("scenarios") or ()
             documents.keys.update(document.get("keys") or {})
+            documents.models += document.get("models") or ()
     if problems:
         raise ConfigError(problems)
     return documents

@@ -39,6 +39,7 @@ StreamBlock = tuple[JSON, list[tuple[JSON, bool]]]
 
 
 class AnthropicMessages(Dialect):
+    family = "anthropic"
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"

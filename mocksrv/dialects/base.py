@@ -90,6 +90,7 @@ class Dialect:
     routes: ClassVar[tuple[RouteSpec, ...]]
     auth: ClassVar[AuthScheme]
     schema_dir: ClassVar[str]
+    family: ClassVar[str] = "openai"  # which model-catalog family (catalog.py) its names belong to
     auth_hint: ClassVar[str] = ""
     stream_content_type: ClassVar[str] = "text/event-stream; charset=utf-8"
 
