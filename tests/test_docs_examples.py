@@ -85,14 +85,13 @@ def test_page_examples_run(page: Path, pytester: pytest.Pytester, tmp_path: Path
 
 def run_block(block: Block, code: str, namespace: dict, pytester: pytest.Pytester, scratch: Path) -> None:
     if block.kind == ("python",):
-        exec(compile(code, block.where(), "exec"), namespace)  # noqa: S102 - the docs' own examples
+        exec(compile(code, block.where(), "exec"), namespace)
     elif block.kind == ("python", "pytest"):
         run_as_test_file(block, code, pytester)
     elif block.kind == ("yaml",):
         validate(block, code, scratch)
     else:
-        shell = subprocess.run(["bash", "-euo", "pipefail", "-c", code], capture_output=True, text=True, timeout=60)
-        assert shell.returncode == 0, f"{block.where()}: {shell.stderr}"
+        run_checked(block, ["bash", "-euo", "pipefail", "-c", code])
 
 
 def run_as_test_file(block: Block, code: str, pytester: pytest.Pytester) -> None:
@@ -109,7 +108,9 @@ def validate(block: Block, code: str, scratch: Path) -> None:
     scratch.mkdir(parents=True)
     document = scratch / "example.yaml"
     document.write_text(code, encoding="utf-8")
-    checked = subprocess.run(
-        [sys.executable, "-m", "mocksrv", "validate", str(document)], capture_output=True, text=True, timeout=60
-    )
-    assert checked.returncode == 0, f"{block.where()}: {checked.stdout}{checked.stderr}"
+    run_checked(block, [sys.executable, "-m", "mocksrv", "validate", str(document)])
+
+
+def run_checked(block: Block, command: list[str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"{block.where()}: {done.stdout}{done.stderr}"
