@@ -98,8 +98,9 @@ def run_as_test_file(block: Block, code: str, pytester: pytest.Pytester) -> None
     pytester.makefile(".ini", pytest=PYTEST_INI)
     pytester.makepyfile(**{f"test_docs_line{block.line}": code})
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    tests = len(re.findall(r"^(?:async )?def test_", code, re.MULTILINE))
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 1 and set(outcomes) <= {"passed", "warnings"}, (
+    assert tests and outcomes.get("passed") == tests and set(outcomes) <= {"passed", "warnings"}, (
         f"{block.where()}:\n" + "\n".join(result.outlines[-30:])
     )
 
