@@ -202,9 +202,9 @@ def test_a_small_body_split_across_segments(server):
 
 def test_expect_100_continue(server):
     name = f"expect-{uuid.uuid4().hex[:8]}"
-    body = orjson.dumps({"fixtures": [fixture(name)]})
+    body = orjson.dumps({"fixtures": [fixture(name, "x" * 3000)]})  # curl expects from 1 KiB on
     head = head_of(server.port, "/_mock/fixtures", len(body), "Expect: 100-continue")
-    answer = raw_exchange(server.port, head, body, wait_continue=True)
+    answer = raw_exchange(server.port, head, body[:1000], body[1000:], wait_continue=True)
     assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
     assert name in fixture_ids(server)
 
