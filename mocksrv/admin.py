@@ -29,13 +29,30 @@ def services_of(request: web.Request) -> Services:
     return request.config_dict[SERVICES]
 
 
+def holds_token(request: web.Request, token: str) -> bool:
+    given = request.headers.get("x-mock-admin-token") or request.headers.get(
+        "authorization", ""
+    ).removeprefix("Bearer ")
+    if request.path == "/_mock/events":  # EventSource cannot send headers
+        given = given or request.query.get("token", "")
+    # Header bytes that are not UTF-8 arrive surrogate-escaped: compare them as bytes.
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
+
+
+def host_checked(request: web.Request) -> bool:
+    """Health is for probes, which use whatever name the platform gives; a caller holding the
+    admin token is no rebinding page (it cannot know the token), e.g. a Prometheus scrape."""
+    token = services_of(request).config.admin_token
+    return request.path != "/_mock/health" and not (token and holds_token(request, token))
+
+
 @web.middleware
 async def browser_guard(request: web.Request, handler):
-    """Host, Origin and content-type rules of guard.py (health stays open for probes)."""
+    """Host, Origin and content-type rules of guard.py."""
     config = services_of(request).config
     host = request.headers.get("Host")
     names = guard.allowed_names(config.host, config.allowed_hosts)
-    if request.path != "/_mock/health" and not guard.host_allowed(host, names):
+    if not guard.host_allowed(host, names) and host_checked(request):
         return problem(403, f"Host {host!r} is not one this server answers to (see --allowed-host).")
     if not guard.origin_allowed(request.headers.get("Origin"), host):
         return problem(403, "Cross-origin requests to the control API are refused.")
@@ -47,15 +64,9 @@ async def browser_guard(request: web.Request, handler):
 @web.middleware
 async def admin_auth(request: web.Request, handler):
     token = services_of(request).config.admin_token
-    if token and request.path != "/_mock/health" and not inspector.is_public(request.path):
-        given = request.headers.get("x-mock-admin-token") or request.headers.get(
-            "authorization", ""
-        ).removeprefix("Bearer ")
-        if request.path == "/_mock/events":  # EventSource cannot send headers
-            given = given or request.query.get("token", "")
-        # Header bytes that are not UTF-8 arrive surrogate-escaped: compare them as bytes.
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode()):
-            return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
+    guarded = token and request.path != "/_mock/health" and not inspector.is_public(request.path)
+    if guarded and not holds_token(request, token):
+        return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
     return await handler(request)
 
 

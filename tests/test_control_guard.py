@@ -246,3 +246,13 @@ async def test_the_recorder_refuses_traversal_in_a_model_name(tmp_path: Path, ai
     async with client.post("/gemini/v1beta/models/gemini-2.5-flash:generateContent", json=body) as response:
         assert response.status == 200
     assert seen == ["/v1beta/models/gemini-2.5-flash:generateContent"]
+
+
+def test_a_caller_holding_the_admin_token_may_use_any_host_name(make_server):
+    live = make_server(admin_token="s3cret")
+    url = f"{live.url}/_mock/metrics"
+    assert rawhttp.request("GET", url, headers={"Host": "10.0.0.7:8080"}).status == 403
+    token = {"Host": "10.0.0.7:8080", "Authorization": "Bearer s3cret"}
+    assert rawhttp.request("GET", url, headers=token).status == 200  # e.g. a Prometheus scrape
+    wrong = {"Host": "10.0.0.7:8080", "Authorization": "Bearer guess"}
+    assert rawhttp.request("GET", url, headers=wrong).status == 403
