@@ -36,9 +36,8 @@ def allowed_names(bind_host: str, extra: tuple[str, ...]) -> frozenset[str]:
 
 
 def host_allowed(host: str | None, names: frozenset[str]) -> bool:
-    if ANY_HOST in names:
-        return True
-    return host is not None and host_name(host) in names
+    """No Host at all is an HTTP/1.0 tool, never a browser (browsers always send one)."""
+    return host is None or ANY_HOST in names or host_name(host) in names
 
 
 def origin_allowed(origin: str | None, host: str | None) -> bool:

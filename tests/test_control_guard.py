@@ -256,3 +256,8 @@ def test_a_caller_holding_the_admin_token_may_use_any_host_name(make_server):
     assert rawhttp.request("GET", url, headers=token).status == 200  # e.g. a Prometheus scrape
     wrong = {"Host": "10.0.0.7:8080", "Authorization": "Bearer guess"}
     assert rawhttp.request("GET", url, headers=wrong).status == 403
+
+
+def test_an_http10_client_without_host_reads_the_journal(server):
+    answer = raw_exchange(server.port, b"GET /_mock/requests?limit=1 HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.0 200") or answer.startswith(b"HTTP/1.1 200"), answer[:100]
