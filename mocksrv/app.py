@@ -13,7 +13,7 @@ from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
 from .handler import handle
-from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture
+from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
 from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
@@ -58,7 +58,7 @@ def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
     """Redact every header and query key that carries a credential in some dialect."""
     headers = SENSITIVE_HEADERS.union(*(d.auth.secret_headers() for d in dialects))
     query = SENSITIVE_QUERY.union(d.auth.query for d in dialects if d.auth.query)
-    return Capture(headers, query, config.journal_body_bytes)
+    return Capture(headers, query, config.journal_body_bytes, session_secret(config.admin_token))
 
 
 def create_app(config: ServerConfig, services: Services | None = None) -> web.Application:

@@ -37,7 +37,7 @@ def test_advance_moves_the_clock_and_reset_puts_it_back(live):
     assert abs(moved["now"] - (time.time() + 3600)) < 5
     live.control("POST", "/clock", json={"advance_s": 0.5})
     assert live.control("GET", "/clock").json()["offset_s"] == 3600.5
-    live.control("POST", "/reset")
+    live.control("POST", "/reset", json={})
     assert live.control("GET", "/clock").json()["offset_s"] == 0
 
 

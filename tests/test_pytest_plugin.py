@@ -74,7 +74,8 @@ def test_sync_and_async_clients_reach_bundled_fixtures(project: pytest.Pytester)
 def test_sync(mocksrv):
     assert ask(mocksrv, "Hello!") == "Hello! How can I help you today?"
     [entry] = mocksrv.requests()
-    assert entry["fixture"] == "seed-001-hello" and entry["session"] == mocksrv.api_key
+    key = mocksrv.api_key
+    assert entry["fixture"] == "seed-001-hello" and entry["session"] == key[:3] + "…" + key[-4:]
 
 
 async def test_async(mocksrv):

@@ -161,7 +161,7 @@ def test_reset_through_one_clears_both(pair):
     a, b = pair
     session = new_session()
     a.chat(session, scenario="flaky")
-    assert b.control("POST", "/reset").status == 200
+    assert b.control("POST", "/reset", json={}).status == 200
     assert a.journal(session) == [] == b.journal(session)
     assert a.chat(session, scenario="flaky").headers["x-mocksrv-step"] == "0"  # cursors restart
 
@@ -334,5 +334,5 @@ def test_the_clock_moved_on_one_process_is_the_clock_of_both(pair):
     a, b = pair
     assert a.control("POST", "/clock", json={"advance_s": 120}).status == 200
     assert b.control("GET", "/clock").json()["offset_s"] == 120
-    b.control("POST", "/reset")
+    b.control("POST", "/reset", json={})
     assert a.control("GET", "/clock").json()["offset_s"] == 0

@@ -296,7 +296,7 @@ def chaos_outcomes(server, key: str) -> list[object]:
 def test_seeded_random_runs_are_identical(make_server, key):
     live = make_server(seed=7)
     first = chaos_outcomes(live, key)
-    rawhttp.post(f"{live.url}/_mock/reset")
+    rawhttp.post(f"{live.url}/_mock/reset", json={})
     second = chaos_outcomes(live, key)
     assert first == second
     statuses = {o[1] for o in first if len(o) == 3}
