@@ -143,17 +143,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .loader import load
+    from .app import build_services
     from .resources import FIXTURES_DIR
-    from .schemas import SchemaRegistry
 
     paths = args.paths or [FIXTURES_DIR]
+    # The very start-up `serve` does (load, check, compile), so the two agree on every file.
+    config = ServerConfig(fixture_dirs=tuple(paths), bundled_fixtures=False)
     try:
-        documents = load(paths, SchemaRegistry())
+        services = build_services(config)
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    counts = f"{len(documents.fixtures)} fixtures, {len(documents.scenarios)} scenarios"
+    fixtures, scenarios = services.fixtures.directory, services.scenarios.files
+    counts = f"{len(fixtures)} fixtures, {len(scenarios)} scenarios"
     print(f"ok: {counts} in {len(paths)} path(s)")
     return 0
 
