@@ -183,3 +183,12 @@ def test_lone_surrogate_stops_validate_and_serve(tmp_path: Path, name: str, text
     for command in (["validate", str(tmp_path)], ["serve", "--port", "0", "--fixtures", str(tmp_path)]):
         code, lines, _ = run_cli(*command)
         assert (code, lines) == (1, expected)
+
+
+def test_overlong_pattern_is_a_400(server):
+    fixture = {"id": "long", "match": {"system": {"regex": "a" * 1001}}, "reply": {"content": "x"}}
+    response = rawhttp.post(server.url + "/_mock/fixtures", json={"fixtures": [fixture]})
+    assert response.status == 400
+    assert response.json()["error"]["problems"] == [
+        "/fixtures/0/match/system/regex: invalid regular expression: longer than 1000 characters"
+    ]
