@@ -150,21 +150,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog
-    from .loader import load
+    from .app import build_services
     from .resources import FIXTURES_DIR
-    from .schemas import SchemaRegistry
 
     paths = args.paths or [FIXTURES_DIR]
-    schemas = SchemaRegistry()
+    # The very start-up `serve` does (load, check, compile), so the two agree on every file.
+    config = ServerConfig(fixture_dirs=tuple(paths), bundled_fixtures=False)
     try:
-        documents = load(paths, schemas)
-        catalog = load_catalog(documents.models, schemas)  # as `serve` builds it
+        services = build_services(config)
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    counts = f"{len(documents.fixtures)} fixtures, {len(documents.scenarios)} scenarios"
-    counts += f", {len(catalog.models)} models"
+    fixtures, scenarios = services.fixtures.directory, services.scenarios.files
+    counts = f"{len(fixtures)} fixtures, {len(scenarios)} scenarios, {len(services.catalog.models)} models"
     print(f"ok: {counts} in {len(paths)} path(s)")
     return 0
 

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .patterns import PatternError, compile_pattern
+from .safeyaml import ExpansionError, load_yaml
 from .schemas import SchemaRegistry
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -47,14 +49,14 @@ def parse_file(path: Path) -> Any:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"file is larger than {MAX_FILE_BYTES} bytes")
     text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    return json.loads(text) if path.suffix == ".json" else load_yaml(text)
 
 
 def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
     """Schema problems of one document as `pointer: message` strings (empty when valid)."""
     if not isinstance(document, dict):
         return ["/: a fixture file holds an object with `fixtures:`, `scenarios:` and/or `models:`"]
-    problems = []
+    problems = surrogate_problems(document)
     for part, schema in SECTIONS:
         if part in document:
             problems += [str(v) for v in schemas.violations(schema, {part: document[part]})]
@@ -68,8 +70,6 @@ def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
 
 
 def _semantic_problems(document: dict[str, Any]) -> list[str]:
-    import re
-
     problems = []
     for i, fixture in enumerate(document.get("fixtures") or ()):
         match = fixture.get("match") if isinstance(fixture, dict) else None
@@ -77,10 +77,39 @@ def _semantic_problems(document: dict[str, Any]) -> list[str]:
             pattern = (match or {}).get(key, {}).get("regex") if isinstance(match, dict) else None
             if isinstance(pattern, str):
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
+                    compile_pattern(pattern)
+                except PatternError as exc:
                     problems.append(f"/fixtures/{i}/match/{key}/regex: invalid regular expression: {exc}")
     return problems
+
+
+def surrogate_problems(document: Any, limit: int = 10) -> list[str]:
+    """Strings that hold a lone surrogate: Python accepts them from JSON's `\\ud800` or YAML's
+    `"\\ud800"`, but they cannot be encoded as UTF-8, so every reply made from them would fail."""
+    problems: list[str] = []
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending and len(problems) < limit:
+        pointer, value = pending.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                problems.append(f"{pointer or '/'}: text holds a lone surrogate (not valid Unicode)")
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+                if isinstance(key, str) and _has_surrogate(key):
+                    problems.append(f"{step}: key holds a lone surrogate (not valid Unicode)")
+                pending.append((step, item))
+        elif isinstance(value, list):
+            pending += [(f"{pointer}/{i}", item) for i, item in reversed(list(enumerate(value)))]
+    return problems
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
@@ -95,6 +124,12 @@ def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
         for path in files_in(root):
             try:
                 document = parse_file(path)
+            except ExpansionError as exc:
+                problems.append(f"{path}: {exc.pointer}: {exc.message}")
+                continue
+            except RecursionError:
+                problems.append(f"{path}: /: cannot parse: nested too deeply")
+                continue
             except (ValueError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
                 problems.append(f"{path}: /: cannot parse: {_one_line(exc)}")
                 continue
