@@ -135,7 +135,7 @@ def _last_user(dialect: Dialect, route: RouteSpec, request: web.Request, body: b
     import orjson
 
     try:
-        parsed = dialect.normalize(orjson.loads(body)) if body else None
+        parsed = dialect.accept(orjson.loads(body)) if body else None
         incoming = Incoming(
             request.method,
             request.path,
