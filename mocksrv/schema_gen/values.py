@@ -30,6 +30,7 @@ HARD_DEPTH = 40  # a schema that requires infinite nesting gets null here
 MAX_REF_HOPS = 64  # `$ref`s followed without nesting ({"$ref": "#"} at the root loops)
 OPEN_ARRAY_EXTRA = 2  # an array without maxItems gets at most this many items above its minimum
 ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema", "$id"})
+_NONE_LEFT = object()
 _LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
 
@@ -208,18 +209,28 @@ class Generator:
                 sub = contains
             item = self.value(sub, depth + 1)
             if schema.get("uniqueItems") is True:
-                item = self._unique(item, sub, depth, seen)
+                item, fresh = self._unique(item, sub, depth, seen)
+                if not fresh and index >= low:
+                    break  # no new value found: a shorter array is still valid
             out.append(item)
         return out
 
-    def _unique(self, item: Any, sub: Any, depth: int, seen: set[str]) -> Any:
+    def _unique(self, item: Any, sub: Any, depth: int, seen: set[str]) -> tuple[Any, bool]:
+        """The item, or another one not seen yet (enum values are tried in turn)."""
+        options = self.flatten(sub).get("enum") if isinstance(self.flatten(sub), Mapping) else None
+        others = iter(options if isinstance(options, list) else ())
         for _ in range(8):
             key = json.dumps(item, sort_keys=True, default=str)
             if key not in seen:
                 seen.add(key)
-                return item
-            item = self.value(sub, depth + 1)
-        return item
+                return item, True
+            if options:
+                item = next(others, _NONE_LEFT)
+                if item is _NONE_LEFT:
+                    break
+            else:
+                item = self.value(sub, depth + 1)
+        return item, False
 
     def string(self, schema: Mapping[str, Any], depth: int) -> str:
         low = count(schema, "minLength", 0) or 0
