@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     RED = "red"
     GREEN = "green"
 
@@ -103,8 +103,10 @@ ZOD_SCHEMAS: dict[str, dict[str, Any]] = {
             "code": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]{3}$"},
             "note": {"type": "string", "default": "none"},
         },
-        "required": ["name", "age", "email", "site", "id", "joined", "tags", "kind", "maybe", "pair"]
-        + ["either", "lit", "scores", "code"],
+        "required": [
+            *("name", "age", "email", "site", "id", "joined", "tags", "kind", "maybe", "pair"),
+            *("either", "lit", "scores", "code"),
+        ],
         "additionalProperties": False,
         "$schema": DRAFT7,
     },

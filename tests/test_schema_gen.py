@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.validators import validator_for
+from schema_corpus import GEMINI_SCHEMA, corpus
 
 from mocksrv.schema_gen import Budget, as_json_schema, instance_of, schema_problem
-from schema_corpus import GEMINI_SCHEMA, corpus
 
 SEEDS = range(25)
 
