@@ -154,8 +154,8 @@ class Generator:
     def _type(self, schema: Mapping[str, Any], depth: int) -> str:
         kinds = _types(schema)
         solid = [k for k in kinds if k != "null"]
-        if not solid:
-            return "null" if kinds else _implied_type(schema)
+        if not solid:  # google-genai sends a recursive field as a bare {"nullable": true}
+            return "null" if kinds or schema.get("nullable") is True else _implied_type(schema)
         if "null" in kinds and depth > SOFT_DEPTH:
             return "null"
         return solid[0]
