@@ -193,7 +193,10 @@ def test_issue_reproduction_nested_ref_is_an_object_with_an_integer(server, key:
     body = {
         "model": "gpt-4o",
         "messages": [{"role": "user", "content": "x"}],
-        "response_format": {"type": "json_schema", "json_schema": {"name": "o", "strict": True, "schema": schema}},
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "o", "strict": True, "schema": schema},
+        },
     }
     response = post(server, ROUTES["openai-chat"], key, body)
     content = json.loads(response.json()["choices"][0]["message"]["content"])
@@ -341,7 +344,7 @@ INVALID = {"type": "object", "properties": {"a": {"type": "array", "minItems": "
 
 @pytest.mark.parametrize("dialect", sorted(ROUTES))
 @pytest.mark.parametrize("where", ["output", "tool"])
-def test_an_invalid_schema_is_a_400_in_the_dialects_envelope(server, key: str, dialect: str, where: str) -> None:
+def test_an_invalid_schema_is_a_400_in_the_dialects_envelope(server, key: str, dialect: str, where: str):
     route = ROUTES[dialect]
     body = route.output_body(INVALID, "answer") if where == "output" else route.tool_body(INVALID)
     response = post(server, route, key, body)
