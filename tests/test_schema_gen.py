@@ -105,6 +105,7 @@ def test_same_seed_same_value_other_seed_other_value() -> None:
             ]
         },
         {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+        {"oneOf": [{"type": "integer"}, {"type": "number"}]},  # an integer would match both
         {"type": ["null", "integer"], "minimum": 3},
         {"anyOf": [{"$ref": "#/$defs/x"}, {"type": "null"}], "$defs": {"x": {"const": 3}}},
     ]

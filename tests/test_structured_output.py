@@ -369,3 +369,26 @@ def test_openai_sdk_sees_the_invalid_schema_as_bad_request(server, key: str) -> 
             messages=[{"role": "user", "content": "x"}],
             response_format={"type": "json_schema", "json_schema": {"name": "o", "schema": INVALID}},
         )
+
+
+def test_a_cut_answer_streams_with_the_length_finish(server, key: str) -> None:
+    client = openai.OpenAI(base_url=server.url + "/openai/v1", api_key=key, max_retries=0)
+    stream = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "x"}],
+        response_format={"type": "json_schema", "json_schema": {"name": "o", "schema": HUGE_STRING}},
+        stream=True,
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices[0].finish_reason == "length"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert 1000 < len(text) <= 256 * 1024
+    claude = anthropic.Anthropic(base_url=server.url + "/anthropic", api_key=key, max_retries=0)
+    with claude.messages.stream(
+        model="claude-sonnet-4-5",
+        max_tokens=100,
+        messages=[{"role": "user", "content": "x"}],
+        tools=[{"name": "fill", "input_schema": HUGE_ARRAY}],
+    ) as events:
+        final = events.get_final_message()
+    assert final.stop_reason == "max_tokens"

@@ -9,7 +9,7 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft4Validator, Draft7Validator
 
-from .values import _BUILDERS
+TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
 
 MAX_SCHEMA_NODES = 20_000  # more than any real tool or output schema; checked before the walk
 
@@ -44,7 +44,7 @@ def as_json_schema(schema: Any, _depth: int = 0) -> Any:
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "type" and isinstance(value, str) and value.lower() in _BUILDERS:
+        if key == "type" and isinstance(value, str) and value.lower() in TYPES:
             value = value.lower()
         elif key in _INT64_KEYS and isinstance(value, str) and value.isdigit():
             value = int(value)

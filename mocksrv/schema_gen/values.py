@@ -22,12 +22,19 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import unquote
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import UnknownType
+from jsonschema.validators import validator_for
+from referencing.exceptions import Unresolvable
+
+from .check import as_json_schema
 from .formats import FORMATS
 from .patterns import matching_string
 
 SOFT_DEPTH = 6  # deeper than this, only what the schema requires
 HARD_DEPTH = 40  # a schema that requires infinite nesting gets null here
 MAX_REF_HOPS = 64  # `$ref`s followed without nesting ({"$ref": "#"} at the root loops)
+ONE_OF_TRIES = 4  # other candidates tried when a `oneOf` value matches more than one branch
 OPEN_ARRAY_EXTRA = 2  # an array without maxItems gets at most this many items above its minimum
 ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema", "$id"})
 _NONE_LEFT = object()
@@ -88,6 +95,7 @@ class Generator:
         self.rng = rng
         self.budget = budget
         self.text = text  # a few words of filler text (seeded by the caller)
+        self._checker: Any = None  # a validator for `oneOf` branches, made when first needed
 
     # ---- references and composition ---------------------------------------------------------
     def resolve(self, ref: Any) -> Any:
@@ -134,9 +142,10 @@ class Generator:
             choice = schema["enum"][0] if depth > SOFT_DEPTH else self.rng.choice(schema["enum"])
             self.budget.take(len(json.dumps(choice, default=str)))
             return choice
-        for key in ("anyOf", "oneOf"):
-            if isinstance(schema.get(key), list) and schema[key]:
-                return self.value(self._branch(schema, key, depth), depth)
+        if isinstance(schema.get("anyOf"), list) and schema["anyOf"]:
+            return self.value(self._branch(schema, "anyOf", depth), depth)
+        if isinstance(schema.get("oneOf"), list) and schema["oneOf"]:
+            return self._one_of(schema, depth)
         kind = self._type(schema, depth)
         return _BUILDERS[kind](self, schema, depth)
 
@@ -150,6 +159,29 @@ class Generator:
             branch = self.rng.choice(solid)
         rest = {k: v for k, v in schema.items() if k != key}
         return merge([rest, branch]) if set(rest) - ANNOTATIONS and isinstance(branch, Mapping) else branch
+
+    def _one_of(self, schema: Mapping[str, Any], depth: int) -> Any:
+        """A value of exactly one branch: an integer also passes a `number` branch, so each
+        candidate is checked against the others (a few tries; the first candidate otherwise)."""
+        branches = schema["oneOf"]
+        first = candidate = self.value(self._branch(schema, "oneOf", depth), depth)
+        start = self.rng.randrange(len(branches))
+        for step in range(min(ONE_OF_TRIES, len(branches))):
+            if self.budget.cut or sum(self._matches(candidate, b) for b in branches) == 1:
+                return candidate
+            branch = branches[(start + step) % len(branches)]
+            candidate = self.value(self._branch({**schema, "oneOf": [branch]}, "oneOf", depth), depth)
+        return candidate if sum(self._matches(candidate, b) for b in branches) == 1 else first
+
+    def _matches(self, value: Any, branch: Any) -> bool:
+        if self._checker is None:
+            root = as_json_schema(self.root)
+            cls = validator_for(root, default=Draft202012Validator) if isinstance(root, Mapping) else None
+            self._checker = (cls or Draft202012Validator)(root if isinstance(root, Mapping) else {})
+        try:
+            return self._checker.evolve(schema=as_json_schema(branch)).is_valid(value)
+        except (RecursionError, TypeError, ValueError, UnknownType, Unresolvable):
+            return False  # a branch jsonschema cannot run: count it as not matching
 
     def _type(self, schema: Mapping[str, Any], depth: int) -> str:
         kinds = _types(schema)
@@ -282,6 +314,8 @@ class Generator:
         if low >= high:
             return low
         value = round(self.rng.uniform(low, high), 2)
+        if value.is_integer() and low <= value + 0.25 <= high:
+            value += 0.25  # a whole number would also pass as an integer (oneOf integer|number)
         return value if _inside(value, schema) else (low + high) / 2
 
     def boolean(self, schema: Mapping[str, Any], depth: int) -> bool:
