@@ -24,8 +24,6 @@ from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import UnknownType
-from jsonschema.validators import validator_for
-from referencing.exceptions import Unresolvable
 
 from .check import as_json_schema
 from .formats import FORMATS
@@ -38,6 +36,7 @@ ONE_OF_TRIES = 4  # other candidates tried when a `oneOf` value matches more tha
 OPEN_ARRAY_EXTRA = 2  # an array without maxItems gets at most this many items above its minimum
 ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema", "$id"})
 _NONE_LEFT = object()
+_COMPOSED = frozenset({"$ref", "allOf", "anyOf", "oneOf", "not", "if", "$dynamicRef"})
 _LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
 
@@ -95,7 +94,6 @@ class Generator:
         self.rng = rng
         self.budget = budget
         self.text = text  # a few words of filler text (seeded by the caller)
-        self._checker: Any = None  # a validator for `oneOf` branches, made when first needed
 
     # ---- references and composition ---------------------------------------------------------
     def resolve(self, ref: Any) -> Any:
@@ -117,6 +115,8 @@ class Generator:
         """The schema with its `$ref` and `allOf` folded in: one mapping to build from."""
         if not isinstance(schema, Mapping) or hops > MAX_REF_HOPS:
             return schema
+        if ("$ref" in schema or "allOf" in schema) and not self.budget.take(0):
+            return {}  # each expansion costs: `allOf: [A, A]` chains would double at every level
         if "$ref" in schema:
             target = self.flatten(self.resolve(schema["$ref"]), hops + 1)
             rest = {k: v for k, v in schema.items() if k != "$ref"}
@@ -174,13 +174,14 @@ class Generator:
         return candidate if sum(self._matches(candidate, b) for b in branches) == 1 else first
 
     def _matches(self, value: Any, branch: Any) -> bool:
-        if self._checker is None:
-            root = as_json_schema(self.root)
-            cls = validator_for(root, default=Draft202012Validator) if isinstance(root, Mapping) else None
-            self._checker = (cls or Draft202012Validator)(root if isinstance(root, Mapping) else {})
+        """Does a scalar pass this branch? Only flat branches are checked (a composed one, or a
+        container value, counts as not matching): the check must stay cheap whatever the schema."""
+        flat = self.flatten(branch)
+        if isinstance(value, dict | list) or not isinstance(flat, Mapping) or _COMPOSED & set(flat):
+            return False
         try:
-            return self._checker.evolve(schema=as_json_schema(branch)).is_valid(value)
-        except (RecursionError, TypeError, ValueError, UnknownType, Unresolvable):
+            return Draft202012Validator(as_json_schema(flat)).is_valid(value)
+        except (RecursionError, TypeError, ValueError, UnknownType):
             return False  # a branch jsonschema cannot run: count it as not matching
 
     def _type(self, schema: Mapping[str, Any], depth: int) -> str:
