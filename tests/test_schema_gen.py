@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from typing import Any
 
@@ -166,3 +167,30 @@ def test_doubling_all_of_chains_stay_bounded() -> None:
     make(schema)
     make({"$defs": defs, "type": "object", "properties": {"a": {"$ref": "#/$defs/A0"}}})
     assert time.perf_counter() - started < 0.5
+
+
+PATTERNS = [
+    r"^[a-z]{3}-\d{2,4}$",
+    r"^\+?[1-9]\d{1,14}$",
+    r"^(foo|bar)+$",
+    r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+    r"(?i)^[A-Z]{2}\d{4}$",
+    r"^[\w.-]+$",
+    r"^#[0-9a-fA-F]{6}$",
+    r"^(\d{1,3}\.){3}\d{1,3}$",
+    r"^(a+)+$",
+    r"[^a-z]",
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_patterns_are_matched(pattern: str) -> None:
+    for seed in SEEDS:
+        value, _ = make({"type": "string", "pattern": pattern}, seed)
+        assert re.search(pattern, value), value
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"^(?!x)a", r"\bword\b", "(" * 2000])
+def test_patterns_it_cannot_emit_fall_back_to_text(pattern: str) -> None:
+    value, _ = make({"type": "string", "pattern": pattern})
+    assert isinstance(value, str)

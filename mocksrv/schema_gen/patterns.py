@@ -2,8 +2,9 @@
 
 It walks Python's own parse of the pattern (the syntax JSON Schema's ECMA-262 patterns share
 for the common cases) and emits one matching string, repeats capped so the work is bounded.
-Back-references, look-arounds and anything else it cannot emit give None: the caller falls
-back to plain text.
+Back-references, look-arounds, word boundaries and anything else it cannot emit exactly give
+None: the caller falls back to plain text. The pattern itself is never run against the text:
+a pattern like `(a+)+$` can take exponential time to run, and generation must stay bounded.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _CATEGORIES = {
     _c.CATEGORY_NOT_WORD: " -.",
     _c.CATEGORY_NOT_SPACE: string.ascii_letters + string.digits,
 }
+_ANCHORS = (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING, _c.AT_END, _c.AT_END_STRING)
 _PRINTABLE = string.ascii_letters + string.digits + " -_.,"
 
 
@@ -44,16 +46,13 @@ def matching_string(pattern: str, rng: random.Random) -> str | None:
     if len(pattern) > MAX_PATTERN_CHARS:
         return None
     try:
-        compiled = re.compile(pattern)
         parsed = _parser.parse(pattern)
         out: list[str] = []
         _emit(parsed, rng, out)
     except (re.error, _Unsupported, RecursionError, ValueError, OverflowError):
         return None
     text = "".join(out)
-    if len(text) > MAX_OUTPUT_CHARS or not compiled.search(text):
-        return None
-    return text
+    return text if len(text) <= MAX_OUTPUT_CHARS else None
 
 
 def _emit(items: Any, rng: random.Random, out: list[str]) -> None:
@@ -82,7 +81,9 @@ def _emit_one(op: Any, arg: Any, rng: random.Random, out: list[str]) -> None:
         for _ in range(rng.randint(low, max(low, high))):
             _emit(body, rng, out)
     elif op is _c.AT:
-        return  # anchors: the string is built whole, start to end
+        if arg not in _ANCHORS:
+            raise _Unsupported(str(arg))  # \b, \B: which side is a word depends on neighbours
+        return  # start and end anchors: the string is built whole, start to end
     elif op is _c.CATEGORY:
         out.append(rng.choice(_CATEGORIES.get(arg, string.ascii_letters)))
     else:
