@@ -18,6 +18,7 @@ from google import genai
 from google.genai import types
 from jsonschema import Draft202012Validator
 from jsonschema.validators import validator_for
+from openai_family import FAMILY, FAMILY_IDS, Family, create_json
 from schema_corpus import GEMINI_SCHEMA, Address, Chain, Node, Owner, Person, Weather, corpus
 
 from mocksrv.schema_gen import as_json_schema
@@ -392,3 +393,35 @@ def test_a_cut_answer_streams_with_the_length_finish(server, key: str) -> None:
     ) as events:
         final = events.get_final_message()
     assert final.stop_reason == "max_tokens"
+
+
+@pytest.mark.parametrize("family", FAMILY, ids=FAMILY_IDS)
+def test_openai_compatible_gateways(server, key: str, family: Family) -> None:
+    """The seed gateways answer structured output and tool calls the same way, and bound them."""
+    client = family.client(server, key)
+    schema = corpus()["Owner"]
+    body = create_json(
+        family,
+        client,
+        model="gpt-4o",
+        messages=[{"role": "user", "content": PROMPT}],
+        response_format={"type": "json_schema", "json_schema": {"name": "owner", "schema": schema}},
+    )
+    assert errors(schema, json.loads(body["choices"][0]["message"]["content"])) == []
+    body = create_json(
+        family,
+        client,
+        model="gpt-4o",
+        messages=[{"role": "user", "content": PROMPT}],
+        tools=[{"type": "function", "function": {"name": "fill", "parameters": corpus()["Node"]}}],
+    )
+    arguments = json.loads(body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    assert errors(corpus()["Node"], arguments) == []
+    body = create_json(
+        family,
+        client,
+        model="gpt-4o",
+        messages=[{"role": "user", "content": PROMPT}],
+        response_format={"type": "json_schema", "json_schema": {"name": "o", "schema": HUGE_STRING}},
+    )
+    assert body["choices"][0]["finish_reason"] == "length"
