@@ -26,7 +26,7 @@ BYTES_PER_TOKEN = 16  # bytes a token may stand for: the byte budget is max_toke
 MAX_ANSWER_BYTES = 256 * 1024  # whatever max_tokens says
 MAX_REQUEST_BYTES = 1024 * 1024  # all `n` answers of one request together
 MAX_ANSWER_NODES = 10_000  # JSON values built for one answer (loop time)
-MAX_REQUEST_NODES = 40_000  # ... and for all `n` answers of one request together
+MAX_REQUEST_NODES = 20_000  # ... and for all `n` answers of one request together
 _faker = Faker()
 
 

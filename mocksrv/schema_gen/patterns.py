@@ -9,6 +9,7 @@ a pattern like `(a+)+$` can take exponential time to run, and generation must st
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import string
@@ -43,55 +44,76 @@ class _Unsupported(Exception):
 
 def matching_string(pattern: str, rng: random.Random) -> str | None:
     """A string `re.search(pattern, s)` accepts, or None when this generator cannot make one."""
+    plan = _plan(pattern)
+    if plan is None:
+        return None
+    out: list[str] = []
+    try:
+        _emit(plan, rng, out)
+    except _Unsupported:
+        return None
+    return "".join(out)
+
+
+# A plan is the parse reduced to what emitting needs, each character class already spelled out:
+# ("set", chars) | ("alt", [plan...]) | ("rep", low, high, plan), in a list (a sequence).
+Plan = list[tuple[Any, ...]]
+
+
+@functools.lru_cache(maxsize=256)  # an array of 5,000 patterned strings plans its pattern once
+def _plan(pattern: str) -> Plan | None:
     if len(pattern) > MAX_PATTERN_CHARS:
         return None
     try:
-        parsed = _parser.parse(pattern)
-        out: list[str] = []
-        _emit(parsed, rng, out)
+        return _plan_of(_parser.parse(pattern))
     except (re.error, _Unsupported, RecursionError, ValueError, OverflowError):
         return None
-    text = "".join(out)
-    return text if len(text) <= MAX_OUTPUT_CHARS else None
 
 
-def _emit(items: Any, rng: random.Random, out: list[str]) -> None:
+def _plan_of(items: Any) -> Plan:
+    plan: Plan = []
     for op, arg in items:
-        _emit_one(op, arg, rng, out)
-        if sum(map(len, out)) > MAX_OUTPUT_CHARS:
+        if op is _c.LITERAL:
+            plan.append(("set", chr(arg)))
+        elif op is _c.NOT_LITERAL:
+            plan.append(("set", next(ch for ch in _PRINTABLE if ord(ch) != arg)))
+        elif op is _c.ANY:
+            plan.append(("set", string.ascii_letters))
+        elif op is _c.IN:
+            plan.append(("set", _from_set(arg)))
+        elif op is _c.CATEGORY:
+            plan.append(("set", _CATEGORIES.get(arg, string.ascii_letters)))
+        elif op is _c.BRANCH:
+            plan.append(("alt", [_plan_of(branch) for branch in arg[1]]))
+        elif op is _c.SUBPATTERN:
+            plan.extend(_plan_of(arg[-1]))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            low, high, inner = arg
+            high = low + MAX_REPEAT if high is _c.MAXREPEAT else min(high, low + MAX_REPEAT)
+            plan.append(("rep", low, high, _plan_of(inner)))
+        elif op is _c.AT and arg in _ANCHORS:
+            continue  # start and end anchors: the string is built whole, start to end
+        else:  # \b, back-references, look-arounds...: which text they accept depends on context
+            raise _Unsupported(str(op))
+    return plan
+
+
+def _emit(plan: Plan, rng: random.Random, out: list[str]) -> None:
+    for step in plan:
+        if step[0] == "set":
+            out.append(rng.choice(step[1]))
+        elif step[0] == "alt":
+            _emit(rng.choice(step[1]), rng, out)
+        else:
+            _, low, high, inner = step
+            for _ in range(rng.randint(low, high)):
+                _emit(inner, rng, out)
+        if len(out) > MAX_OUTPUT_CHARS:  # one character per entry
             raise _Unsupported("too long")
 
 
-def _emit_one(op: Any, arg: Any, rng: random.Random, out: list[str]) -> None:
-    if op is _c.LITERAL:
-        out.append(chr(arg))
-    elif op is _c.NOT_LITERAL:
-        out.append(next(ch for ch in _PRINTABLE if ord(ch) != arg))
-    elif op is _c.ANY:
-        out.append(rng.choice(string.ascii_letters))
-    elif op is _c.IN:
-        out.append(_from_set(arg, rng))
-    elif op is _c.BRANCH:
-        _emit(rng.choice(arg[1]), rng, out)
-    elif op is _c.SUBPATTERN:
-        _emit(arg[-1], rng, out)
-    elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
-        low, high, body = arg
-        high = low + MAX_REPEAT if high is _c.MAXREPEAT else min(high, low + MAX_REPEAT)
-        for _ in range(rng.randint(low, max(low, high))):
-            _emit(body, rng, out)
-    elif op is _c.AT:
-        if arg not in _ANCHORS:
-            raise _Unsupported(str(arg))  # \b, \B: which side is a word depends on neighbours
-        return  # start and end anchors: the string is built whole, start to end
-    elif op is _c.CATEGORY:
-        out.append(rng.choice(_CATEGORIES.get(arg, string.ascii_letters)))
-    else:
-        raise _Unsupported(str(op))
-
-
-def _from_set(items: Any, rng: random.Random) -> str:
-    """One character of a class like `[a-z0-9_]` (negated classes: a printable one outside it)."""
+def _from_set(items: Any) -> str:
+    """The characters of a class like `[a-z0-9_]` (negated: the printable ones outside it)."""
     allowed: list[str] = []
     negate = False
     for op, arg in items:
@@ -106,11 +128,7 @@ def _from_set(items: Any, rng: random.Random) -> str:
             allowed.extend(_CATEGORIES.get(arg, ""))
         else:
             raise _Unsupported(str(op))
-    if negate:
-        outside = [ch for ch in _PRINTABLE if ch not in allowed]
-        if not outside:
-            raise _Unsupported("empty class")
-        return rng.choice(outside)
-    if not allowed:
+    chars = "".join(ch for ch in _PRINTABLE if ch not in allowed) if negate else "".join(allowed)
+    if not chars:
         raise _Unsupported("empty class")
-    return rng.choice(allowed)
+    return chars

@@ -274,6 +274,7 @@ class Generator:
             for _ in range(4):
                 found = matching_string(pattern, self.rng)
                 if found is not None and fits(found):
+                    self.budget.nodes -= len(found) // 4  # a random draw per character: it costs
                     return self._spend(found)
         make = FORMATS.get(str(schema.get("format", "")).lower())
         if make is not None:
