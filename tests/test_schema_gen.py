@@ -194,3 +194,18 @@ def test_patterns_are_matched(pattern: str) -> None:
 def test_patterns_it_cannot_emit_fall_back_to_text(pattern: str) -> None:
     value, _ = make({"type": "string", "pattern": pattern})
     assert isinstance(value, str)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$defs": {"X": {"anyOf": [{"$ref": "#/$defs/X"}]}}, "$ref": "#/$defs/X"},
+        {"$defs": {"X": {"oneOf": [{"$ref": "#/$defs/X"}, {"$ref": "#/$defs/X"}]}}, "$ref": "#/$defs/X"},
+        {"$defs": {"X": {"type": "array", "minItems": 1, "items": {"anyOf": [{"$ref": "#/$defs/X"}]}}}}
+        | {"$ref": "#/$defs/X"},
+    ],
+)
+def test_unions_that_only_refer_to_themselves_end(schema: dict[str, Any]) -> None:
+    started = time.perf_counter()
+    make(schema)
+    assert time.perf_counter() - started < 0.5

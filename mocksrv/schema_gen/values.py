@@ -31,7 +31,7 @@ from .patterns import matching_string
 
 SOFT_DEPTH = 6  # deeper than this, only what the schema requires
 HARD_DEPTH = 40  # a schema that requires infinite nesting gets null here
-MAX_REF_HOPS = 64  # `$ref`s followed without nesting ({"$ref": "#"} at the root loops)
+MAX_REF_HOPS = 32  # `$ref`s followed without nesting ({"$ref": "#"} at the root loops)
 ONE_OF_TRIES = 4  # other candidates tried when a `oneOf` value matches more than one branch
 OPEN_ARRAY_EXTRA = 2  # an array without maxItems gets at most this many items above its minimum
 ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema", "$id"})
@@ -94,6 +94,7 @@ class Generator:
         self.rng = rng
         self.budget = budget
         self.text = text  # a few words of filler text (seeded by the caller)
+        self._open_unions = 0
 
     # ---- references and composition ---------------------------------------------------------
     def resolve(self, ref: Any) -> Any:
@@ -143,11 +144,22 @@ class Generator:
             self.budget.take(len(json.dumps(choice, default=str)))
             return choice
         if isinstance(schema.get("anyOf"), list) and schema["anyOf"]:
-            return self.value(self._branch(schema, "anyOf", depth), depth)
+            return self._union(lambda: self.value(self._branch(schema, "anyOf", depth), depth))
         if isinstance(schema.get("oneOf"), list) and schema["oneOf"]:
-            return self._one_of(schema, depth)
+            return self._union(lambda: self._one_of(schema, depth))
         kind = self._type(schema, depth)
         return _BUILDERS[kind](self, schema, depth)
+
+    def _union(self, build: Callable[[], Any]) -> Any:
+        """A union's value: a branch that is the union again (`X: anyOf [X]`) adds no nesting,
+        so the unions open at once are counted instead."""
+        if self._open_unions > MAX_REF_HOPS:
+            return None
+        self._open_unions += 1
+        try:
+            return build()
+        finally:
+            self._open_unions -= 1
 
     def _branch(self, schema: Mapping[str, Any], key: str, depth: int) -> Any:
         """One branch of a union, with the schema's other keywords: a light one when deep."""
@@ -458,4 +470,8 @@ def instance_of(
     schema: Any, rng: random.Random, budget: Budget, text: Callable[[], str] = lambda: "example text"
 ) -> Any:
     """A value valid against `schema` (as far as the schema can be satisfied) within `budget`."""
-    return Generator(schema, rng, budget, text).value(schema)
+    try:
+        return Generator(schema, rng, budget, text).value(schema)
+    except RecursionError:  # the bounds above keep well inside Python's stack; never a 500
+        budget.cut = True
+        return None
