@@ -94,7 +94,7 @@ async def answer(
             raise plan.error
         if plan.fault is not None:
             return await request_fault(plan, request, trace)
-        choice = await services.fixtures.choose(turn, session)
+        choice = await services.fixtures.choose(turn, session, recurs=renders is not None)
         if choice is not None:
             trace.fixture, trace.reply = choice.fixture.id, choice.step_index
             personal = bool(selection and selection.personal)
