@@ -114,5 +114,21 @@ async def serve(
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     log.info("stopping: no new connections; in-flight requests have %g s to finish", config.shutdown_grace_s)
-    await runner.cleanup()
+    await stop_within(runner, config.shutdown_grace_s)
     return 0
+
+
+async def stop_within(runner: web.AppRunner, grace_s: float) -> None:
+    """runner.cleanup(), bounded by one grace. aiohttp waits up to its shutdown_timeout for
+    in-flight handlers, then "cancels" them (only their body reads) and waits that long again:
+    twice the grace. At the grace, closing the connections cancels the handlers for real
+    (handler_cancellation), and the cleanup ends at once."""
+    cleanup = asyncio.ensure_future(runner.cleanup())
+    try:
+        await asyncio.wait_for(asyncio.shield(cleanup), grace_s)
+        return
+    except TimeoutError:
+        server = runner.server
+        for connection in list(server.connections if server is not None else ()):
+            connection.force_close()
+    await cleanup
