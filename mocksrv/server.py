@@ -50,7 +50,8 @@ class MalformedRequestLog(logging.Filter):
         now = time.monotonic()
         if self.reported_at is not None and now - self.reported_at < self.interval_s:
             return False
-        reason = (error.message or "").strip().splitlines()[0][:100] if error.message else "unparseable"
+        lines = str(error.message or "").strip().splitlines()
+        reason = lines[0][:100] if lines else "unparseable"  # the bytes it quotes: not echoed at length
         record.msg = "malformed HTTP requests: %d since the last report (the latest from %s: %s)"
         record.args = (self.count, *(record.args or ("?",))[:1], reason)
         record.exc_info, record.exc_text = None, None
