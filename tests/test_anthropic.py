@@ -14,8 +14,8 @@ import rawhttp
 from anthropic_spec import official_validator
 
 from mocksrv.config import ServerConfig
-from mocksrv.dialects.anthropic import AnthropicMessages
-from mocksrv.dialects.anthropic_wire import tool_use_id
+from mocksrv.dialects.anthropic.messages import AnthropicMessages
+from mocksrv.dialects.anthropic.wire import tool_use_id
 from mocksrv.schemas import SchemaRegistry
 from mocksrv.testing import MockServer
 

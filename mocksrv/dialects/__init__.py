@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from .anthropic import AnthropicMessages
+from .anthropic.messages import AnthropicMessages
 from .base import Dialect
-from .gemini import GeminiGenerate
-from .maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
-from .mountsea import MountseaChat, MountseaResponses
-from .opeai import OpeaiChat
-from .openai_chat import OpenAIChat
-from .openai_responses import OpenAIResponses
-from .wrapped import WrappedChat
-from .wuinai import WuinaiChat
+from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
+from .gateways.mountsea import MountseaChat, MountseaResponses
+from .gateways.opeai import OpeaiChat
+from .gateways.wrapped import WrappedChat
+from .gateways.wuinai import WuinaiChat
+from .gemini.generate import GeminiGenerate
+from .openai.chat import OpenAIChat
+from .openai.responses import OpenAIResponses
 
 # Order matters only for display and for which class renders 404s under a shared prefix
 # (the first one listed for that prefix).

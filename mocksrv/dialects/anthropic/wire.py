@@ -16,8 +16,8 @@ import re
 import time
 from datetime import UTC, datetime
 
-from ..errors import MockError
-from ..model import JSON, ErrorKind
+from ...errors import MockError
+from ...model import JSON, ErrorKind
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _HEX = re.compile(r"[0-9a-fA-F]+")

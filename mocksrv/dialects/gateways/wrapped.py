@@ -7,10 +7,10 @@ inside a stream is the same envelope as any other error.
 
 from __future__ import annotations
 
-from ..errors import MockError
-from ..model import JSON, SSEEvent
-from .base import ErrorResponse, RouteSpec, dumps
-from .openai_chat import OpenAIChat
+from ...errors import MockError
+from ...model import JSON, SSEEvent
+from ..base import ErrorResponse, RouteSpec, dumps
+from ..openai.chat import OpenAIChat
 
 
 def envelope(status: int, message: str, data: JSON | None) -> JSON:

@@ -1,6 +1,6 @@
 """Anthropic Messages API: POST /v1/messages, plain and streamed (wire-facts §4).
 
-Error mapping and ids live in anthropic_wire (see there for why `quota` is a 429 that
+Error mapping and ids live in `anthropic.wire` (see there for why `quota` is a 429 that
 says `x-should-retry: false`). Thinking blocks appear only when the request enables
 `thinking` (design §7); otherwise a fixture's reasoning is neither shown nor billed.
 """
@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
-from . import anthropic_wire as wire
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
-from .openai_chat import argument_fragments
+from ...errors import MockError
+from ...model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
+from ..openai.chat import argument_fragments
+from . import wire
 
 STOP_REASONS = {
     "stop": "end_turn",

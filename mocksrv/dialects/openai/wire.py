@@ -10,8 +10,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import JSON, Completion, Reply, Turn, pieces
-from .openai_chat import argument_fragments
+from ...model import JSON, Completion, Reply, Turn, pieces
+from .chat import argument_fragments
 
 Payload = tuple[JSON, bool]  # (event data without sequence_number, carries generated text)
 
