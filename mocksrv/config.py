@@ -14,6 +14,10 @@ DEFAULT_MODELS = (
     "gemini-2.5-flash",
 )
 
+# Cursors a state store keeps per (session, fixture or scenario); past this the least recently
+# used goes (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
+MAX_CURSORS = 10_000
+
 
 @dataclass(frozen=True)
 class ServerConfig:

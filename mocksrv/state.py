@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict, deque
 from typing import Any, Protocol
 
+from . import config
 from .errors import ConfigError
 from .journal import Journaled
 
@@ -61,11 +62,6 @@ class StateStore(Protocol):
     epoch: int | None
 
 
-# Cursors kept per (session, fixture or scenario); past this the least recently used goes
-# (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
-MAX_CURSORS = 10_000
-
-
 class MemoryStore:
     immediate = True  # see StateStore.immediate
     epoch = 0  # see StateStore.epoch
@@ -83,7 +79,7 @@ class MemoryStore:
         position = self._cursors.get(cursor, 0)
         self._cursors[cursor] = position + 1
         self._cursors.move_to_end(cursor)  # least recently used first
-        if len(self._cursors) > MAX_CURSORS:  # sessions come and go (a key per test): bounded
+        if len(self._cursors) > config.MAX_CURSORS:  # sessions come and go (a key per test): bounded
             self._cursors.popitem(last=False)
         return position
 

@@ -3,7 +3,7 @@
 Keys, all under one prefix (default "mocksrv:", `?prefix=` in the URL):
   cursors            hash  cursor -> next position (HINCRBY: atomic per session); cursors:used
                      sorted set  cursor -> its last use, so the least recently used go first
-                     (at most MAX_CURSORS, as in the memory store)
+                     (at most config.MAX_CURSORS, as in the memory store)
   journal            list  "<id> <json>", capped at journal_limit; journal:id is the id counter
   doc:<kind>         hash  key -> json;  order:<kind> list of keys (insertion order)
   version:<kind>     counter, bumped on every write of that kind (never reset: see reset())
@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 import redis.asyncio as redis
 
-from . import state
+from . import config
 from .journal import Journaled
 
 DEFAULT_PREFIX = "mocksrv:"
@@ -96,7 +96,7 @@ class RedisStore:
 
     async def advance(self, cursor: str) -> int:
         keys = [self.key("cursors"), self.key("cursors", "used"), self.key("cursors", "clock")]
-        return int(await self._advance(keys=keys, args=[cursor, state.MAX_CURSORS]))
+        return int(await self._advance(keys=keys, args=[cursor, config.MAX_CURSORS]))
 
     async def journal_add(self, entry: Journaled) -> int:
         keys = [self.key("journal"), self.key("journal", "id")]

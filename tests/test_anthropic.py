@@ -315,6 +315,17 @@ def test_maisi_messages_with_bearer(server, key):
     assert_error(wrong_auth, 401, "authentication_error")
 
 
+def test_wrong_method_under_a_shared_prefix_answers_in_the_route_owners_envelope(server, key):
+    """/maisi is OpenAI's prefix first, but a 405 on its Messages route speaks Anthropic."""
+    wrong = rawhttp.request(
+        "GET", server.url + "/maisi/v1/messages", headers={"Authorization": f"Bearer {key}"}
+    )
+    body = assert_error(wrong, 405, "invalid_request_error")
+    assert body["error"]["message"] == "Method GET is not allowed on /maisi/v1/messages."
+    unknown = rawhttp.request("GET", server.url + "/maisi/v1/no-such-route")
+    assert unknown.status == 404 and "type" in unknown.json()["error"]  # the prefix owner's (OpenAI)
+
+
 # ---- count_tokens ------------------------------------------------------------------------
 
 

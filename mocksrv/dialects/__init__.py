@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .anthropic.messages import AnthropicMessages
-from .base import Dialect
+from .base import Dialect, RouteSpec
 from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .gateways.mountsea import MountseaChat, MountseaResponses
 from .gateways.opeai import OpeaiChat
@@ -40,4 +40,11 @@ def dialect_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(cls.name for cls in DIALECT_CLASSES))
 
 
-__all__ = ["DIALECT_CLASSES", "Dialect", "all_dialects", "dialect_names"]
+def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
+    """(full path, dialect, route) for every endpoint; the root dialect is mounted twice."""
+    table = [(d.prefix + r.path, d, r) for d in dialects for r in d.routes]
+    table += [(r.path, d, r) for d in dialects if d.name == root for r in d.routes]
+    return table
+
+
+__all__ = ["DIALECT_CLASSES", "Dialect", "all_dialects", "dialect_names", "route_table"]
