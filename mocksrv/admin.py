@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import heartbeat, inspector, openapi
 from .journal import select
@@ -31,7 +32,7 @@ def services_of(request: web.Request) -> Services:
 
 
 @web.middleware
-async def admin_auth(request: web.Request, handler):
+async def admin_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     token = services_of(request).config.admin_token
     if token and request.path != "/_mock/health" and not inspector.is_public(request.path):
         given = request.headers.get("x-mock-admin-token") or request.headers.get(
@@ -71,26 +72,27 @@ async def clear_requests(request: web.Request) -> web.Response:
     return web.json_response({"cleared": True})
 
 
-async def read_document(request: web.Request, key: str) -> tuple[dict[str, Any] | None, web.Response | None]:
+async def read_document(request: web.Request, key: str) -> dict[str, Any] | web.Response:
+    """The checked `{key: [...]}` document, or the problem response that says what is wrong."""
     raw = await request.content.read(MAX_ADMIN_BODY + 1)
     if len(raw) > MAX_ADMIN_BODY:
-        return None, problem(413, f"Body larger than {MAX_ADMIN_BODY} bytes.")
+        return problem(413, f"Body larger than {MAX_ADMIN_BODY} bytes.")
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return None, problem(400, f"Body is not valid JSON: {exc}")
+        return problem(400, f"Body is not valid JSON: {exc}")
     if not isinstance(document, dict) or key not in document:
-        return None, problem(400, f'Body must be {{"{key}": [...]}}.')
+        return problem(400, f'Body must be {{"{key}": [...]}}.')
     problems = check_document(services_of(request).schemas, {key: document[key]})
     if problems:
-        return None, problem(400, f"Invalid {key}.", problems)
-    return document, None
+        return problem(400, f"Invalid {key}.", problems)
+    return document
 
 
 async def add_fixtures(request: web.Request) -> web.Response:
-    document, failure = await read_document(request, "fixtures")
-    if failure:
-        return failure
+    document = await read_document(request, "fixtures")
+    if isinstance(document, web.Response):
+        return document
     with_files = [f["id"] for f in document["fixtures"] if "body_file" in (f.get("raw") or {})]
     if with_files:
         return problem(400, f"body_file is only allowed in fixture files, not at run time: {with_files}")
@@ -121,9 +123,9 @@ async def delete_scenario(request: web.Request) -> web.Response:
 
 
 async def add_scenarios(request: web.Request) -> web.Response:
-    document, failure = await read_document(request, "scenarios")
-    if failure:
-        return failure
+    document = await read_document(request, "scenarios")
+    if isinstance(document, web.Response):
+        return document
     state = services_of(request).state
     for scenario in document["scenarios"]:
         await state.put_document(RUNTIME_SCENARIOS, scenario["name"], scenario)

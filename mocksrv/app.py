@@ -64,7 +64,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
         for path, dialect, route in table
     ]
     app[ROUTE_OWNER] = {added: dialect for added, (_, dialect, _) in zip(routes, table, strict=True)}
-    front.install(app, routes, middlewares)
+    front.install(app, routes, middlewares)  # type: ignore[arg-type]  # add_route gives ResourceRoutes
     arrival.install(app)
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:

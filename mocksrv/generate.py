@@ -14,7 +14,7 @@ from typing import Any
 
 from faker import Faker
 
-from .model import Reply, ToolCall, Turn
+from .model import Reply, ToolCall, ToolSpec, Turn
 
 MAX_DEPTH = 6
 _faker = Faker()
@@ -53,7 +53,7 @@ def generate_reply(turn: Turn, seed: int, choice: int = 0) -> Reply:
     return Reply(content, reasoning)
 
 
-def _tool_to_call(turn: Turn):
+def _tool_to_call(turn: Turn) -> ToolSpec | None:
     """Call a tool when offered and allowed, unless the last message already is a tool result."""
     choice = turn.extras.get("tool_choice")
     if not turn.tools or choice == "none" or (turn.messages and turn.messages[-1].role == "tool"):

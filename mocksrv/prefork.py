@@ -20,6 +20,7 @@ import threading
 import time
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from .app import build_services
 from .config import ServerConfig
@@ -99,7 +100,7 @@ class Master:
                 return 1
         return 0
 
-    def _mark_ready(self, reader: Connection) -> None:
+    def _mark_ready(self, reader: Any) -> None:  # a Connection, as `wait` returns it
         with contextlib.suppress(EOFError):  # a dying worker: its sentinel reports it next
             reader.recv()
         self.pending.remove(reader)
@@ -111,7 +112,7 @@ class Master:
 
     def stop_all(self) -> None:
         for proc in self.procs:
-            if proc.is_alive():
+            if proc.is_alive() and proc.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + self.config.shutdown_grace_s + 5

@@ -55,11 +55,13 @@ class StateStore(Protocol):
 
     # True when no method ever waits (this process holds the state): a caller needs no task to
     # shield a write from its own cancellation.
-    immediate: bool
+    @property
+    def immediate(self) -> bool: ...
     # A number that changes whenever documents or settings change, for a store that can tell
     # without a round trip (this process holds the state); None where another process may
     # change them (the handler then decides every request afresh).
-    epoch: int | None
+    @property
+    def epoch(self) -> int | None: ...
 
 
 class MemoryStore:

@@ -56,7 +56,12 @@ def dumps(value: Any) -> str:
         return json.dumps(value, default=str)
 
 
-def loads(text: str) -> Any:
+def text_of(value: str | bytes) -> str:
+    """The client decodes every reply (decode_responses=True); bytes only satisfy the types."""
+    return value if isinstance(value, str) else value.decode(errors="surrogateescape")
+
+
+def loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -106,7 +111,7 @@ class RedisStore:
     async def journal_entries(self) -> list[dict[str, Any]]:
         entries = []
         for item in await self.redis.lrange(self.key("journal"), 0, -1):
-            entry_id, _, text = item.partition(" ")
+            entry_id, _, text = text_of(item).partition(" ")
             entries.append({**loads(text), "id": int(entry_id)})
         return entries
 
@@ -149,7 +154,8 @@ class RedisStore:
         return snapshot
 
     async def get_setting(self, name: str) -> str | None:
-        return await self.redis.hget(self.key("settings"), name)
+        value = await self.redis.hget(self.key("settings"), name)
+        return None if value is None else text_of(value)
 
     async def set_setting(self, name: str, value: str | None) -> None:
         if value is None:
@@ -160,7 +166,7 @@ class RedisStore:
     async def reset(self) -> None:
         """Everything of this prefix goes, except the id and version counters and heartbeats:
         ids stay unique for journal readers and every process sees the versions move on."""
-        kinds = sorted(await self.redis.smembers(self.key("kinds")))
+        kinds = sorted(map(text_of, await self.redis.smembers(self.key("kinds"))))
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(
                 self.key("cursors"), self.key("cursors", "used"), self.key("journal"), self.key("settings")

@@ -42,7 +42,7 @@ class AnthropicMessages(Dialect):
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"
-    routes = (
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/messages"),
         RouteSpec("POST", "/v1/messages/count_tokens", "count_tokens", stream=False),
     )

@@ -8,7 +8,7 @@ inside a stream is the same envelope as any other error.
 from __future__ import annotations
 
 from ...errors import MockError
-from ...model import JSON, SSEEvent
+from ...model import JSON, Completion, SSEEvent, Turn
 from ..base import ErrorResponse, RouteSpec, dumps
 from ..openai.chat import OpenAIChat
 
@@ -27,7 +27,7 @@ class WrappedChat(OpenAIChat):
     service_tier = None
     system_fingerprint = None
 
-    def render(self, completion, turn) -> JSON:
+    def render(self, completion: Completion, turn: Turn) -> JSON:
         return envelope(200, "successful", super().render(completion, turn))
 
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:

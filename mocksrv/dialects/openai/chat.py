@@ -41,7 +41,7 @@ class OpenAIChat(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes = (
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/chat/completions"),
         RouteSpec("GET", "/v1/models", "models"),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
@@ -74,7 +74,7 @@ class OpenAIResponses(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes = (RouteSpec("POST", "/v1/responses"),)
+    routes: ClassVar[tuple[RouteSpec, ...]] = (RouteSpec("POST", "/v1/responses"),)
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"

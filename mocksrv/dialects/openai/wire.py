@@ -43,7 +43,7 @@ def echo_fields(body: JSON) -> JSON:
     """The request settings a response object repeats, with the API's defaults filled in."""
     text = as_dict(body.get("text"))
     reasoning = as_dict(body.get("reasoning"))
-    tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+    tools = body["tools"] if isinstance(body.get("tools"), list) else []
     echo = {
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
