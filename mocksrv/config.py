@@ -17,6 +17,9 @@ DEFAULT_MODELS = (
 # Cursors a state store keeps per (session, fixture or scenario); past this the least recently
 # used goes (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
 MAX_CURSORS = 10_000
+# Records and tallies a state store keeps per kind (stored responses, cache entries, usage
+# totals...): past this the oldest goes, so no client can grow the state without bound.
+MAX_RECORDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class ServerConfig:
     journal_body_bytes: int = 64 * 1024
     max_delay_ms: float = 600_000  # no scripted pause lasts longer than this
     admin_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers besides loopback and `host`
+    max_control_body_bytes: int = 8 * 1024 * 1024  # a /_mock/ body beyond this is a 413
     state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
     workers: int = 1  # processes sharing the port (SO_REUSEPORT)
     models: tuple[str, ...] = field(default=DEFAULT_MODELS)

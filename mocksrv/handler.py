@@ -197,7 +197,7 @@ async def stream_response(
         events = dialect.render_stream(completion, turn)  # one at a time (paced: as they go out)
     if faults is not None:
         events = list(events)
-        faults = faults.within(len(events))
+        faults = faults.placed(events)
     error_event = None
     if faults is not None and faults.error_after is not None:
         error_event = dialect.stream_error_event(

@@ -41,7 +41,7 @@ async def read_incoming(
         parsed = memo.get(dialect, request.path, raw) if memo is not None else None
         if parsed is None:
             decoded = trace.body = decode_json(raw, request)
-            body = dialect.normalize(decoded)
+            body = dialect.accept(decoded)
             if memo is not None:
                 parsed = memo.put(dialect, request.path, raw, decoded, body)
         else:  # these bytes were decoded before: only the content type is left to check

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,6 +21,11 @@ SENSITIVE_HEADERS = frozenset(
 SENSITIVE_QUERY = frozenset({"api_key", "token"})
 EVENT_LIMIT = 200  # stream events kept per entry
 EVENT_DATA_CHARS = 2000  # of each one's data
+SESSION_HEADER = "X-Mock-Session"  # a session named by the client is a name, not a credential
+SHOWN_PREFIX, SHOWN_SUFFIX = 3, 4  # "sk-proj-...a1b2" is shown as "sk-…a1b2"
+SHOWN_MIN_LENGTH = 20  # shorter credentials are shown as "…" alone: 13+ characters stay hidden
+# Keys each entry's hidden session; a fork inherits it, so pre-fork workers agree on it.
+_PROCESS_SECRET = os.urandom(32)
 
 
 @dataclass(slots=True)
@@ -88,6 +96,26 @@ def redact_query(query: MultiMapping[str], sensitive: frozenset[str]) -> dict[st
     return {str(k): ("[redacted]" if k.lower() in sensitive else v) for k, v in query.items()}
 
 
+def redact_credential(value: str) -> str:
+    """A credential as the journal shows it: its first 3 and last 4 characters, or nothing if short."""
+    if len(value) < SHOWN_MIN_LENGTH:
+        return "…"
+    return f"{value[:SHOWN_PREFIX]}…{value[-SHOWN_SUFFIX:]}"
+
+
+def session_secret(admin_token: str | None) -> bytes:
+    """What keys the session hash: the admin token when set (shared by every replica of a
+    deployment), else a per-process secret (shared by the pre-fork workers)."""
+    if admin_token:
+        return hashlib.sha256(b"mocksrv-session\0" + admin_token.encode()).digest()
+    return _PROCESS_SECRET
+
+
+def session_key(secret: bytes, session: str) -> str:
+    """A keyed hash of a session: lets `?session=<key>` find entries that show the key redacted."""
+    return hmac.new(secret, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
+
+
 def bounded_body(body: Any, raw: bytes, limit: int) -> Any:
     if body is not None and len(raw) <= limit:
         return body
@@ -104,6 +132,7 @@ class Capture:
     secret_headers: frozenset[str]
     secret_query: frozenset[str]
     body_limit: int
+    session_secret: bytes = _PROCESS_SECRET
 
 
 def captured_request(trace: Trace, headers: MultiMapping[str], url: URL, capture: Capture) -> dict[str, Any]:
@@ -189,12 +218,22 @@ class Entry:
         self._view["id"] = self.id
         return self._view
 
+    def _session(self) -> dict[str, Any]:
+        """A session the client named is shown as is; one that is its API key only redacted."""
+        session = self.trace.session
+        if session is None or session == self.headers.get(SESSION_HEADER):
+            return {"session": session}
+        return {
+            "session": redact_credential(session),
+            "session_key": session_key(self.capture.session_secret, session),
+        }
+
     def _build(self) -> dict[str, Any]:
         trace = self.trace
         return {
             "id": self.id,
             "time": self.time,
-            "session": trace.session,
+            **self._session(),
             "dialect": trace.dialect,
             "method": self.method,
             "path": self.path,
@@ -231,10 +270,15 @@ def entry(
     return Entry(trace, method, path, status, time.time() - taken, ttfb, taken, headers, url, capture)
 
 
-def select(entries: list[dict[str, Any]], filters: dict[str, str]) -> list[dict[str, Any]]:
-    """Apply ?session= ?dialect= ?fixture= ?status= ?limit= (newest entries kept by limit)."""
+def select(entries: list[dict[str, Any]], filters: dict[str, str], capture: Capture) -> list[dict[str, Any]]:
+    """Apply ?session= ?dialect= ?fixture= ?status= ?limit= (newest entries kept by limit).
+
+    ?session= takes a session's name or its full API key (matched through the keyed hash)."""
     chosen = entries
-    for key in ("session", "dialect", "fixture", "scenario"):
+    if "session" in filters:
+        named, hashed = filters["session"], session_key(capture.session_secret, filters["session"])
+        chosen = [e for e in chosen if e.get("session") == named or e.get("session_key") == hashed]
+    for key in ("dialect", "fixture", "scenario"):
         if key in filters:
             chosen = [e for e in chosen if str(e.get(key)) == filters[key]]
     if "status" in filters:

@@ -33,7 +33,11 @@ SESSION_HEADER = "X-Mock-Session"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-class RequestEntry(TypedDict):
+class _RedactedSession(TypedDict, total=False):
+    session_key: str  # when the session is an API key: `session` shows it redacted
+
+
+class RequestEntry(_RedactedSession):
     """One journal entry, as `MockSrv.requests()` returns it (GET /_mock/requests)."""
 
     id: int

@@ -45,6 +45,22 @@ class StateStore(Protocol):
     async def reset(self) -> None:
         """Clear journal, cursors, run-time documents and settings."""
 
+    async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
+        """Keep a JSON record (a stored response, a cache entry...) until `expires_at` on the
+        mocksrv clock (clock.py); at most config.MAX_RECORDS per kind, the oldest written goes first."""
+
+    async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        """The record, or None when absent or expired at `now` (mocksrv clock time)."""
+
+    async def record_delete(self, kind: str, key: str) -> bool: ...
+
+    async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
+        """Add to a record of named totals atomically (usage, rate buckets); returns the totals.
+        At most config.MAX_RECORDS keys per kind, the least recently added to goes first."""
+
+    async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
+        """Every key's totals of one kind."""
+
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         """Record that a worker process is alive (survives reset: it is not user state)."""
 
@@ -76,6 +92,8 @@ class MemoryStore:
         self._settings: dict[str, str] = {}
         self._ids = itertools.count(1)  # not reset: ids stay unique for a journal reader
         self._workers: dict[str, dict[str, Any]] = {}
+        self._records: dict[str, OrderedDict[str, tuple[float | None, dict[str, Any]]]] = {}
+        self._tallies: dict[str, OrderedDict[str, dict[str, float]]] = {}
 
     async def advance(self, cursor: str) -> int:
         position = self._cursors.get(cursor, 0)
@@ -133,7 +151,42 @@ class MemoryStore:
             self._versions[kind] = self._versions.get(kind, 0) + 1
         self._documents.clear()
         self._settings.clear()
+        self._records.clear()
+        self._tallies.clear()
         self.epoch += 1
+
+    async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
+        records = self._records.setdefault(kind, OrderedDict())
+        records.pop(key, None)
+        records[key] = (expires_at, value)
+        if len(records) > config.MAX_RECORDS:
+            records.popitem(last=False)
+
+    async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        found = self._records[kind].get(key) if kind in self._records else None
+        if found is None:
+            return None
+        expires_at, value = found
+        if expires_at is not None and expires_at <= now:
+            del self._records[kind][key]
+            return None
+        return value
+
+    async def record_delete(self, kind: str, key: str) -> bool:
+        return kind in self._records and self._records[kind].pop(key, None) is not None
+
+    async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
+        tallies = self._tallies.setdefault(kind, OrderedDict())
+        totals = tallies.pop(key, None) or {}
+        for name, amount in amounts.items():
+            totals[name] = totals.get(name, 0) + amount
+        tallies[key] = totals
+        if len(tallies) > config.MAX_RECORDS:
+            tallies.popitem(last=False)
+        return dict(totals)
+
+    async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
+        return {key: dict(totals) for key, totals in self._tallies.get(kind, {}).items()}
 
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         self._workers[worker] = {**info, "seen": time.time()}

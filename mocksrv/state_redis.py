@@ -8,6 +8,9 @@ Keys, all under one prefix (default "mocksrv:", `?prefix=` in the URL):
   doc:<kind>         hash  key -> json;  order:<kind> list of keys (insertion order)
   version:<kind>     counter, bumped on every write of that kind (never reset: see reset())
   kinds              set of kinds ever written;  settings  hash;  workers  hash of heartbeats
+  rec:<kind>         hash  key -> json [expires_at, value]; rec:<kind>:order sorted set by write
+                     (at most config.MAX_RECORDS);  tally:<kind>:<key> hash of totals, tally:<kind> sorted
+                     set of keys by last use;  reckinds set of record and tally kinds
 """
 
 from __future__ import annotations
@@ -49,6 +52,37 @@ return id
 """
 
 
+# One round trip, atomic: the record, its place in the write order and the bound agree.
+RECORD_PUT = """
+local used = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], used, ARGV[1])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if excess > 0 then
+  for _, old in ipairs(redis.call('ZPOPMIN', KEYS[2], excess)) do
+    redis.call('HDEL', KEYS[1], old)
+  end
+end
+return used
+"""
+
+# KEYS: totals hash, keys sorted set, use counter; ARGV: key prefix, key, bound, name, amount...
+TALLY_ADD = """
+local used = redis.call('INCR', KEYS[3])
+for i = 4, #ARGV, 2 do
+  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('ZADD', KEYS[2], used, ARGV[2])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if excess > 0 then
+  for _, old in ipairs(redis.call('ZPOPMIN', KEYS[2], excess)) do
+    redis.call('DEL', ARGV[1] .. old)
+  end
+end
+return redis.call('HGETALL', KEYS[1])
+"""
+
+
 def dumps(value: Any) -> str:
     try:
         return orjson.dumps(value).decode()
@@ -56,9 +90,9 @@ def dumps(value: Any) -> str:
         return json.dumps(value, default=str)
 
 
-def text_of(value: str | bytes) -> str:
-    """The client decodes every reply (decode_responses=True); bytes only satisfy the types."""
-    return value if isinstance(value, str) else value.decode(errors="surrogateescape")
+def text_of(value: object) -> str:
+    """The client decodes every reply (decode_responses=True); the client's types allow more."""
+    return value.decode(errors="surrogateescape") if isinstance(value, bytes) else str(value)
 
 
 def loads(text: str | bytes) -> Any:
@@ -87,6 +121,8 @@ class RedisStore:
         self.journal_limit = max(1, journal_limit)
         self._journal_add = client.register_script(JOURNAL_ADD)
         self._advance = client.register_script(ADVANCE)
+        self._record_put = client.register_script(RECORD_PUT)
+        self._tally_add = client.register_script(TALLY_ADD)
         self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     @classmethod
@@ -163,10 +199,56 @@ class RedisStore:
         else:
             await self.redis.hset(self.key("settings"), name, value)
 
+    async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
+        await self.redis.sadd(self.key("reckinds"), kind)
+        keys = [self.key("rec", kind), self.key("rec", kind, "order"), self.key("rec", "clock")]
+        await self._record_put(keys=keys, args=[key, dumps([expires_at, value]), config.MAX_RECORDS])
+
+    async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        text = await self.redis.hget(self.key("rec", kind), key)
+        if text is None:
+            return None
+        expires_at, value = loads(text)
+        if expires_at is not None and expires_at <= now:
+            await self.record_delete(kind, key)
+            return None
+        return value
+
+    async def record_delete(self, kind: str, key: str) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key("rec", kind), key)
+            pipe.zrem(self.key("rec", kind, "order"), key)
+            removed, _ = await pipe.execute()
+        return bool(removed)
+
+    async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
+        await self.redis.sadd(self.key("reckinds"), kind)
+        keys = [self.key("tally", kind, key), self.key("tally", kind), self.key("rec", "clock")]
+        args: list[Any] = [self.key("tally", kind, ""), key, config.MAX_RECORDS]
+        for name, amount in amounts.items():
+            args += [name, repr(float(amount))]
+        flat = await self._tally_add(keys=keys, args=args)
+        return {flat[i]: float(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+    async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
+        names = [text_of(name) for name in await self.redis.zrange(self.key("tally", kind), 0, -1)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hgetall(self.key("tally", kind, name))
+            found = await pipe.execute()
+        pairs = zip(names, found, strict=True)
+        return {name: {k: float(v) for k, v in totals.items()} for name, totals in pairs}
+
     async def reset(self) -> None:
         """Everything of this prefix goes, except the id and version counters and heartbeats:
         ids stay unique for journal readers and every process sees the versions move on."""
         kinds = sorted(map(text_of, await self.redis.smembers(self.key("kinds"))))
+        record_kinds = sorted(map(text_of, await self.redis.smembers(self.key("reckinds"))))
+        tally_keys = [
+            self.key("tally", kind, name)
+            for kind in record_kinds
+            for name in map(text_of, await self.redis.zrange(self.key("tally", kind), 0, -1))
+        ]
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(
                 self.key("cursors"), self.key("cursors", "used"), self.key("journal"), self.key("settings")
@@ -174,6 +256,10 @@ class RedisStore:
             for kind in kinds:
                 pipe.delete(self.key("doc", kind), self.key("order", kind))
                 pipe.incr(self.key("version", kind))
+            for kind in record_kinds:
+                pipe.delete(self.key("rec", kind), self.key("rec", kind, "order"), self.key("tally", kind))
+            if tally_keys:
+                pipe.delete(*tally_keys)
             await pipe.execute()
 
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:

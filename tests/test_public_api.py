@@ -37,6 +37,7 @@ def test_request_entry_names_every_field_of_a_journal_entry(server, key):
     sdk = openai.OpenAI(base_url=server.base_url("openai"), api_key=key, max_retries=0)
     sdk.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hello"}])
     handle = mocksrv.MockSrv(server.url, session=key)
-    [entry] = handle.requests()
+    [entry] = handle.requests()  # the session is the API key: shown redacted, found by its hash
     assert set(entry) == set(get_type_hints(mocksrv.RequestEntry))
-    assert entry["session"] == key and entry["status"] == 200 and entry["dialect"] == "openai"
+    assert mocksrv.RequestEntry.__optional_keys__ == {"session_key"}
+    assert entry["session"] != key and entry["status"] == 200 and entry["dialect"] == "openai"

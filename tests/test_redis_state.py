@@ -161,7 +161,7 @@ def test_reset_through_one_clears_both(pair):
     a, b = pair
     session = new_session()
     a.chat(session, scenario="flaky")
-    assert b.control("POST", "/reset").status == 200
+    assert b.control("POST", "/reset", json={}).status == 200
     assert a.journal(session) == [] == b.journal(session)
     assert a.chat(session, scenario="flaky").headers["x-mocksrv-step"] == "0"  # cursors restart
 
@@ -328,3 +328,11 @@ def test_open_state_picks_the_store_from_the_url():
     assert isinstance(redis_store, RedisStore) and redis_store.prefix == "team-a:"
     with pytest.raises(ConfigError, match="unsupported state URL"):
         open_state("memcached://127.0.0.1:11211", 10)
+
+
+def test_the_clock_moved_on_one_process_is_the_clock_of_both(pair):
+    a, b = pair
+    assert a.control("POST", "/clock", json={"advance_s": 120}).status == 200
+    assert b.control("GET", "/clock").json()["offset_s"] == 120
+    b.control("POST", "/reset", json={})
+    assert a.control("GET", "/clock").json()["offset_s"] == 0
