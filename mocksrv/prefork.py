@@ -107,7 +107,7 @@ class Master:
     def procs(self) -> list[BaseProcess]:
         return [slot.proc for slot in self.slots if slot.proc is not None]
 
-    def _on_signal(self, signum: int, frame: object) -> None:
+    def on_signal(self, signum: int, frame: object) -> None:
         self.stopping = True
 
     def start(self, services: Services) -> None:
@@ -204,7 +204,7 @@ class Master:
 
     def stop_all(self) -> None:
         for proc in self.procs:
-            if proc.is_alive():
+            if proc.is_alive() and proc.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + self.config.shutdown_grace_s + 5
@@ -227,7 +227,7 @@ def run_workers(config: ServerConfig) -> int:
     services = build_services(config)  # a bad fixture stops start-up before any fork
     master = Master(dataclasses.replace(config, port=concrete_port(config)))
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, master._on_signal)
+        signal.signal(signum, master.on_signal)
     try:
         master.start(services)
         status = master.supervise()

@@ -53,7 +53,8 @@ class MalformedRequestLog(logging.Filter):
         lines = str(error.message or "").strip().splitlines()
         reason = lines[0][:100] if lines else "unparseable"  # the bytes it quotes: not echoed at length
         record.msg = "malformed HTTP requests: %d since the last report (the latest from %s: %s)"
-        record.args = (self.count, *(record.args or ("?",))[:1], reason)
+        first = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        record.args = (self.count, first, reason)
         record.exc_info, record.exc_text = None, None
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         self.count, self.reported_at = 0, now

@@ -7,64 +7,16 @@ several processes share one state; nothing else in mocksrv knows which store is 
 from __future__ import annotations
 
 import itertools
-import logging
 import time
 from collections import OrderedDict, deque
 from typing import Any, Protocol
 
+from . import config
 from .errors import ConfigError
 from .journal import Journaled
+from .outage import Outage, StoreUnavailable
 
-log = logging.getLogger("mocksrv")
-OUTAGE_LOG_INTERVAL_S = 10.0  # while the store is down, one log line per interval
-
-
-class StoreUnavailable(Exception):
-    """The state store cannot be reached (a shared store's outage). Requests get the dialect's
-    own overloaded answer (clients retry those) until it is back; nothing waits for it."""
-
-
-class Outage:
-    """Failed calls to the state store, reported as one log line per interval with their count.
-
-    An outage of a few seconds fails thousands of requests: a traceback each would flood the
-    log, and the log would say nothing about when the store came back.
-    """
-
-    def __init__(self, interval_s: float = OUTAGE_LOG_INTERVAL_S):
-        self.interval_s = interval_s
-        self.down_since: float | None = None
-        self._failed = 0  # since the last line
-        self._reported_at = 0.0
-
-    def failed(self, error: BaseException) -> StoreUnavailable:
-        """Count a failed call; the exception for the caller to raise."""
-        now = time.monotonic()
-        self._failed += 1
-        if self.down_since is None:
-            self.down_since = self._reported_at = now
-            self._failed = 0
-            log.error("state store unavailable (%s); answering requests with overloaded errors", error)
-        elif now - self._reported_at >= self.interval_s:
-            log.error(
-                "state store still unavailable after %.0f s: %d calls failed in the last %.0f s (%s)",
-                now - self.down_since,
-                self._failed,
-                now - self._reported_at,
-                error,
-            )
-            self._failed, self._reported_at = 0, now
-        return StoreUnavailable(str(error))
-
-    def succeeded(self) -> None:
-        """A call went through: if the store was down, say it is back (once)."""
-        if self.down_since is not None:
-            log.warning(
-                "state store available again after %.1f s (%d calls failed since the last report)",
-                time.monotonic() - self.down_since,
-                self._failed,
-            )
-            self.down_since, self._failed = None, 0
+__all__ = ["Outage", "StoreUnavailable"]  # where callers have always found them
 
 
 class StateStore(Protocol):
@@ -98,7 +50,7 @@ class StateStore(Protocol):
 
     async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
         """Keep a JSON record (a stored response, a cache entry...) until `expires_at` on the
-        mocksrv clock (clock.py); at most MAX_RECORDS per kind, the oldest written goes first."""
+        mocksrv clock (clock.py); at most config.MAX_RECORDS per kind, the oldest written goes first."""
 
     async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
         """The record, or None when absent or expired at `now` (mocksrv clock time)."""
@@ -107,7 +59,7 @@ class StateStore(Protocol):
 
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
         """Add to a record of named totals atomically (usage, rate buckets); returns the totals.
-        At most MAX_RECORDS keys per kind, the least recently added to goes first."""
+        At most config.MAX_RECORDS keys per kind, the least recently added to goes first."""
 
     async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
         """Every key's totals of one kind."""
@@ -122,19 +74,13 @@ class StateStore(Protocol):
 
     # True when no method ever waits (this process holds the state): a caller needs no task to
     # shield a write from its own cancellation.
-    immediate: bool
+    @property
+    def immediate(self) -> bool: ...
     # A number that changes whenever documents or settings change, for a store that can tell
     # without a round trip (this process holds the state); None where another process may
     # change them (the handler then decides every request afresh).
-    epoch: int | None
-
-
-# Cursors kept per (session, fixture or scenario); past this the least recently used goes
-# (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
-MAX_CURSORS = 10_000
-# Records and tallies kept per kind (stored responses, cache entries, usage totals...): past
-# this the oldest goes, so no client can grow the state without bound.
-MAX_RECORDS = 10_000
+    @property
+    def epoch(self) -> int | None: ...
 
 
 class MemoryStore:
@@ -156,7 +102,7 @@ class MemoryStore:
         position = self._cursors.get(cursor, 0)
         self._cursors[cursor] = position + 1
         self._cursors.move_to_end(cursor)  # least recently used first
-        if len(self._cursors) > MAX_CURSORS:  # sessions come and go (a key per test): bounded
+        if len(self._cursors) > config.MAX_CURSORS:  # sessions come and go (a key per test): bounded
             self._cursors.popitem(last=False)
         return position
 
@@ -216,11 +162,11 @@ class MemoryStore:
         records = self._records.setdefault(kind, OrderedDict())
         records.pop(key, None)
         records[key] = (expires_at, value)
-        if len(records) > MAX_RECORDS:
+        if len(records) > config.MAX_RECORDS:
             records.popitem(last=False)
 
     async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
-        found = self._records.get(kind, {}).get(key)
+        found = self._records[kind].get(key) if kind in self._records else None
         if found is None:
             return None
         expires_at, value = found
@@ -230,7 +176,7 @@ class MemoryStore:
         return value
 
     async def record_delete(self, kind: str, key: str) -> bool:
-        return self._records.get(kind, {}).pop(key, None) is not None
+        return kind in self._records and self._records[kind].pop(key, None) is not None
 
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
         tallies = self._tallies.setdefault(kind, OrderedDict())
@@ -238,7 +184,7 @@ class MemoryStore:
         for name, amount in amounts.items():
             totals[name] = totals.get(name, 0) + amount
         tallies[key] = totals
-        if len(tallies) > MAX_RECORDS:
+        if len(tallies) > config.MAX_RECORDS:
             tallies.popitem(last=False)
         return dict(totals)
 

@@ -3,13 +3,13 @@
 Keys, all under one prefix (default "mocksrv:", `?prefix=` in the URL):
   cursors            hash  cursor -> next position (HINCRBY: atomic per session); cursors:used
                      sorted set  cursor -> its last use, so the least recently used go first
-                     (at most MAX_CURSORS, as in the memory store)
+                     (at most config.MAX_CURSORS, as in the memory store)
   journal            list  "<id> <json>", capped at journal_limit; journal:id is the id counter
   doc:<kind>         hash  key -> json;  order:<kind> list of keys (insertion order)
   version:<kind>     counter, bumped on every write of that kind (never reset: see reset())
   kinds              set of kinds ever written;  settings  hash;  workers  hash of heartbeats
   rec:<kind>         hash  key -> json [expires_at, value]; rec:<kind>:order sorted set by write
-                     (at most MAX_RECORDS);  tally:<kind>:<key> hash of totals, tally:<kind> sorted
+                     (at most config.MAX_RECORDS);  tally:<kind>:<key> hash of totals, tally:<kind> sorted
                      set of keys by last use;  reckinds set of record and tally kinds
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -27,8 +27,9 @@ import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from . import state
+from . import config
 from .journal import Journaled
+from .outage import Outage
 
 DEFAULT_PREFIX = "mocksrv:"
 STALE_WORKER_S = 600.0  # heartbeats older than this are deleted, not just hidden
@@ -40,6 +41,7 @@ CONNECT_TIMEOUT_S = 2.0
 # ConnectionError). Anything else is a bug and stays loud.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 R = TypeVar("R")
+P = ParamSpec("P")
 
 # One round trip, atomic: the position, the use and the bound agree even with many writers.
 ADVANCE = """
@@ -102,7 +104,12 @@ def dumps(value: Any) -> str:
         return json.dumps(value, default=str)
 
 
-def loads(text: str) -> Any:
+def text_of(value: object) -> str:
+    """The client decodes every reply (decode_responses=True); the client's types allow more."""
+    return value.decode(errors="surrogateescape") if isinstance(value, bytes) else str(value)
+
+
+def loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -118,12 +125,14 @@ def split_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), prefix
 
 
-def _guarded(method: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
-    """An unreachable Redis raises state.StoreUnavailable (counted and logged by the store's
+def _guarded(
+    method: Callable[Concatenate[RedisStore, P], Awaitable[R]],
+) -> Callable[Concatenate[RedisStore, P], Coroutine[Any, Any, R]]:
+    """An unreachable Redis raises StoreUnavailable (counted and logged by the store's
     Outage, not per call); the first call that goes through again ends the outage."""
 
     @functools.wraps(method)
-    async def call(self: RedisStore, *args: Any, **kwargs: Any) -> R:
+    async def call(self: RedisStore, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             result = await method(self, *args, **kwargs)
         except UNREACHABLE as error:
@@ -147,7 +156,7 @@ class RedisStore:
         self._record_put = client.register_script(RECORD_PUT)
         self._tally_add = client.register_script(TALLY_ADD)
         self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
-        self.outage = state.Outage()
+        self.outage = Outage()
 
     @classmethod
     def from_url(cls, url: str, journal_limit: int = 1000) -> RedisStore:
@@ -168,7 +177,7 @@ class RedisStore:
     @_guarded
     async def advance(self, cursor: str) -> int:
         keys = [self.key("cursors"), self.key("cursors", "used"), self.key("cursors", "clock")]
-        return int(await self._advance(keys=keys, args=[cursor, state.MAX_CURSORS]))
+        return int(await self._advance(keys=keys, args=[cursor, config.MAX_CURSORS]))
 
     @_guarded
     async def journal_add(self, entry: Journaled) -> int:
@@ -180,7 +189,7 @@ class RedisStore:
     async def journal_entries(self) -> list[dict[str, Any]]:
         entries = []
         for item in await self.redis.lrange(self.key("journal"), 0, -1):
-            entry_id, _, text = item.partition(" ")
+            entry_id, _, text = text_of(item).partition(" ")
             entries.append({**loads(text), "id": int(entry_id)})
         return entries
 
@@ -229,7 +238,8 @@ class RedisStore:
 
     @_guarded
     async def get_setting(self, name: str) -> str | None:
-        return await self.redis.hget(self.key("settings"), name)
+        value = await self.redis.hget(self.key("settings"), name)
+        return None if value is None else text_of(value)
 
     @_guarded
     async def set_setting(self, name: str, value: str | None) -> None:
@@ -242,7 +252,7 @@ class RedisStore:
     async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
         await self.redis.sadd(self.key("reckinds"), kind)
         keys = [self.key("rec", kind), self.key("rec", kind, "order"), self.key("rec", "clock")]
-        await self._record_put(keys=keys, args=[key, dumps([expires_at, value]), state.MAX_RECORDS])
+        await self._record_put(keys=keys, args=[key, dumps([expires_at, value]), config.MAX_RECORDS])
 
     @_guarded
     async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
@@ -267,7 +277,7 @@ class RedisStore:
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
         await self.redis.sadd(self.key("reckinds"), kind)
         keys = [self.key("tally", kind, key), self.key("tally", kind), self.key("rec", "clock")]
-        args: list[Any] = [self.key("tally", kind, ""), key, state.MAX_RECORDS]
+        args: list[Any] = [self.key("tally", kind, ""), key, config.MAX_RECORDS]
         for name, amount in amounts.items():
             args += [name, repr(float(amount))]
         flat = await self._tally_add(keys=keys, args=args)
@@ -275,7 +285,7 @@ class RedisStore:
 
     @_guarded
     async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
-        names = await self.redis.zrange(self.key("tally", kind), 0, -1)
+        names = [text_of(name) for name in await self.redis.zrange(self.key("tally", kind), 0, -1)]
         async with self.redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.hgetall(self.key("tally", kind, name))
@@ -287,12 +297,12 @@ class RedisStore:
     async def reset(self) -> None:
         """Everything of this prefix goes, except the id and version counters and heartbeats:
         ids stay unique for journal readers and every process sees the versions move on."""
-        kinds = sorted(await self.redis.smembers(self.key("kinds")))
-        record_kinds = sorted(await self.redis.smembers(self.key("reckinds")))
+        kinds = sorted(map(text_of, await self.redis.smembers(self.key("kinds"))))
+        record_kinds = sorted(map(text_of, await self.redis.smembers(self.key("reckinds"))))
         tally_keys = [
             self.key("tally", kind, name)
             for kind in record_kinds
-            for name in await self.redis.zrange(self.key("tally", kind), 0, -1)
+            for name in map(text_of, await self.redis.zrange(self.key("tally", kind), 0, -1))
         ]
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(

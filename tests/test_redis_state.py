@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from redis_support import ROOT, Mocksrv, RedisServer, find_redis_server, free_port
 
-from mocksrv import heartbeat, state
+from mocksrv import config, heartbeat
 from mocksrv.errors import ConfigError
 from mocksrv.state import MemoryStore, open_state
 from mocksrv.state_redis import RedisStore
@@ -300,7 +300,7 @@ async def test_advance_is_atomic_across_clients(store, redis_server):
 
 async def test_cursors_are_bounded_least_recently_used_first(store, monkeypatch):
     """Like the memory store: a session per test must not grow the cursor hash forever."""
-    monkeypatch.setattr(state, "MAX_CURSORS", 10)
+    monkeypatch.setattr(config, "MAX_CURSORS", 10)
     for i in range(50):
         await store.advance(f"s{i}")
         await store.advance("busy")  # used all along: never the least recent

@@ -50,7 +50,8 @@ def start(tmp_path: Path) -> Iterator:
     for process in started:
         if process.poll() is None:
             process.kill()
-            process.wait(10)
+        with process:  # waits, and closes its pipes
+            pass
 
 
 def open_stream(port: int, prompt: str = "a long story") -> http.client.HTTPResponse:

@@ -6,11 +6,11 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import MockError
-from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
-from ..model import pieces as split_pieces
-from .base import AuthScheme, Incoming, RouteSpec, dumps
-from .openai_common import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
+from ...errors import MockError
+from ...model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
+from ...model import pieces as split_pieces
+from ..base import AuthScheme, Incoming, RouteSpec, dumps
+from .errors import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
 
 # Re-exported: the compatible variants import the shared table from here.
 __all__ = [
@@ -41,7 +41,7 @@ class OpenAIChat(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes = (
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/chat/completions"),
         RouteSpec("GET", "/v1/models", "models"),
     )

@@ -1,7 +1,7 @@
 """Anthropic Messages API: POST /v1/messages, plain and streamed (wire-facts §4).
 
-Error mapping and ids live in anthropic_wire (see there for why `quota` is a 429 that
-says `x-should-retry: false`). Thinking blocks appear only when the request enables
+Ids live in `anthropic.wire`, the error mapping in `anthropic.errors` (see there for why
+`quota` is a 429 that says `x-should-retry: false`). Thinking blocks appear only when the request enables
 `thinking` (design §7); otherwise a fixture's reasoning is neither shown nor billed.
 """
 
@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
-from . import anthropic_wire as wire
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
-from .openai_chat import argument_fragments
+from ...errors import MockError
+from ...model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
+from ..openai.chat import argument_fragments
+from . import errors, wire
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -43,7 +43,7 @@ class AnthropicMessages(Dialect):
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"
-    routes = (
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/messages"),
         RouteSpec("POST", "/v1/messages/count_tokens", "count_tokens", stream=False),
     )
@@ -164,11 +164,11 @@ class AnthropicMessages(Dialect):
 
     # ---- errors and headers -------------------------------------------------------------
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
-        body = {"type": "error", "error": wire.error_object(error), "request_id": request_id}
-        return ErrorResponse(wire.ERRORS[error.kind][0], body, wire.error_headers(error))
+        body = {"type": "error", "error": errors.error_object(error), "request_id": request_id}
+        return ErrorResponse(errors.ERRORS[error.kind][0], body, errors.error_headers(error))
 
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
-        return _event({"type": "error", "error": wire.error_object(error)})
+        return _event({"type": "error", "error": errors.error_object(error)})
 
     def keepalive(self) -> bytes:
         return _ping().encode()

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import orjson
 
-from ..errors import MockError
-from ..model import (
+from ...errors import MockError
+from ...model import (
     JSON,
     Completion,
     ErrorKind,
@@ -29,9 +29,9 @@ from ..model import (
     count_tokens,
     stops_of,
 )
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
-from .gemini_errors import error_headers, status_of
-from .gemini_names import camelize, check_known_fields, unknown_name
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
+from .errors import error_headers, status_of
+from .wire import camelize, check_known_fields, unknown_name
 
 FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP", "content_filter": "SAFETY"}
 VERSIONS = ("v1beta", "v1")
