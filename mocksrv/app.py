@@ -6,11 +6,13 @@ import functools
 
 from aiohttp import web
 
-from . import arrival, front, heartbeat, loader
+from . import heartbeat, loader
 from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
+from .fast import arrival, front
+from .fast.memo import body_cache
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
@@ -24,7 +26,7 @@ from .store import FixtureStore
 
 def build_services(config: ServerConfig, state: StateStore | None = None) -> Services:
     """Load and validate everything up front; raises ConfigError and never half-loads."""
-    schemas = SchemaRegistry()
+    schemas = SchemaRegistry(fast_path=config.fast_path)
     schemas.compile_all()
     bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
     custom = loader.load(list(config.fixture_dirs), schemas)
@@ -41,8 +43,8 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
         from .errors import ConfigError
 
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
-    fixtures = FixtureStore(state, custom, bundled)
-    return Services(config, schemas, state, fixtures, scenarios)
+    fixtures = FixtureStore(state, custom, bundled, config.fast_path)
+    return Services(config, schemas, state, fixtures, scenarios, memo=body_cache(config.fast_path))
 
 
 def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
@@ -69,8 +71,9 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
         app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
         for path, dialect, route in route_table(dialects, config.root_dialect)
     ]
-    front.install(app, routes, middlewares)
-    arrival.install(app)
+    if config.fast_path:  # the route index and the arrival-noting connections (mocksrv/fast/)
+        front.install(app, routes, middlewares)
+        arrival.install(app)
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:
         prefixes.setdefault(dialect.prefix, dialect)

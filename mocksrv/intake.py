@@ -12,8 +12,8 @@ from aiohttp import web
 from .config import ServerConfig
 from .dialects.base import Dialect, Incoming, RouteSpec
 from .errors import MockError
+from .fast.memo import BodyCache, Parsed, Watched
 from .journal import Trace
-from .memo import Parsed, RequestMemo, Watched
 from .model import ErrorKind, Turn
 from .schemas import SchemaRegistry
 
@@ -28,7 +28,7 @@ async def read_incoming(
     route: RouteSpec,
     config: ServerConfig,
     trace: Trace,
-    memo: RequestMemo | None = None,
+    memo: BodyCache,
 ) -> tuple[Incoming, Parsed | None]:
     """The request as the dialect sees it, and the memo's entry for its body (memo.py), if kept."""
     body: Any = None
@@ -38,12 +38,11 @@ async def read_incoming(
         if raw is None:
             raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
         trace.raw_body = raw
-        parsed = memo.get(dialect, request.path, raw) if memo is not None else None
+        parsed = memo.get(dialect, request.path, raw)
         if parsed is None:
             decoded = trace.body = decode_json(raw, request)
             body = dialect.normalize(decoded)
-            if memo is not None:
-                parsed = memo.put(dialect, request.path, raw, decoded, body)
+            parsed = memo.put(dialect, request.path, raw, decoded, body)
         else:  # these bytes were decoded before: only the content type is left to check
             check_content_type(request)
             trace.body = parsed.decoded

@@ -66,7 +66,7 @@ class Master:
         self.procs: list[BaseProcess] = []
         self.pending: list[Connection] = []
 
-    def _on_signal(self, signum: int, frame: object) -> None:
+    def on_signal(self, signum: int, frame: object) -> None:
         self.stopping = True
 
     def start(self, services: Services) -> None:
@@ -134,7 +134,7 @@ def run_workers(config: ServerConfig) -> int:
     services = build_services(config)  # a bad fixture stops start-up before any fork
     master = Master(dataclasses.replace(config, port=concrete_port(config)))
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, master._on_signal)
+        signal.signal(signum, master.on_signal)
     try:
         master.start(services)
         status = master.supervise()

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from .config import ServerConfig
+from .fast.memo import BodyCache, RequestMemo
 from .live import Hub
-from .memo import RequestMemo
 from .metrics import Metrics
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
@@ -25,7 +25,7 @@ class Services:
     scenarios: ScenarioBook
     live: Hub = field(default_factory=Hub)  # journal entries pushed to the inspector page
     metrics: Metrics = field(default_factory=Metrics)  # one registry per server
-    memo: RequestMemo = field(default_factory=RequestMemo)  # repeated bodies parsed once
+    memo: BodyCache = field(default_factory=RequestMemo)  # repeated bodies parsed once (fast/memo.py)
 
 
 SERVICES = web.AppKey("mocksrv.services", Services)

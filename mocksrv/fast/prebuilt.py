@@ -1,20 +1,21 @@
 """Answers written from header blocks serialized once, instead of aiohttp's per-response headers.
 
 A successful answer carries the same twenty-odd headers every time (the dialect's, the content
-type, the worker, the server); only the request id, the trace headers (which fixture, which
-step), the date and the length change. aiohttp would build a CIMultiDict, fire
-`on_response_prepare` and serialize them all for every response. Here a dialect's block is
-serialized once a second (per process: it names the worker; once a second: rate-limit headers
-tell the time) with a stand-in request id, which each answer swaps for its own
-(as rendered.py does for bodies), and the few per-request lines are appended.
+type, the server); only the request id, the trace headers (which fixture, which step), the
+date and the length change. aiohttp would build a CIMultiDict and serialize them all for every
+response. Here a dialect's block is serialized once a second (rate-limit headers tell the
+time) with a stand-in request id, which each answer swaps for its own (as rendered.py does
+for bodies), and the few per-request lines are appended.
 
+The app's `on_response_prepare` handlers still run for every answer, on a response whose
+headers start empty: what they set is sent after the block, replacing the block's line of the
+same name. The status line carries the request's HTTP version, as aiohttp's does.
 The bytes are the ones aiohttp would send: the tests compare both ways of answering.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Mapping
 
@@ -24,14 +25,18 @@ from aiohttp.helpers import rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
 from multidict import CIMultiDict
 
-from . import heartbeat
-from .dialects.base import Dialect
-from .journal import Trace, trace_headers
+from ..config import CACHE_LIMITS
+from ..dialects.base import Dialect
+from ..journal import Trace, trace_headers
+from . import seam
+from .lru import LRU
 
 JSON_TYPE = "application/json"
 STAND_IN_HEX = "5f4e3d2c1b0a99887766554433221100"  # a request id nobody else sends
-# (dialect, streamed) -> (the second it was built in, block or None, stand-in id)
-_blocks: dict[tuple[Dialect, bool], tuple[int, bytes | None, bytes]] = {}
+# (dialect class, streamed) -> (the second it was built in, block or None, stand-in id, header names)
+_blocks: LRU[tuple[type[Dialect], bool], tuple[int, bytes | None, bytes, frozenset[str]]] = LRU(
+    CACHE_LIMITS.header_blocks
+)
 
 
 def _line(name: str, value: str) -> bytes:
@@ -47,20 +52,24 @@ def _serialize(headers: Mapping[str, str]) -> bytes:
 def _block(dialect: Dialect, streamed: bool) -> tuple[bytes, bytes] | None:
     """(block, stand-in id) for this dialect's JSON or SSE answers; None when the dialect's
     headers depend on the request id in some other way than carrying it (then aiohttp builds them)."""
-    key, second = (dialect, streamed), int(time.time())
+    key, second = (type(dialect), streamed), int(time.time())
     found = _blocks.get(key)
     if found is None or found[0] != second:  # some headers tell the time (rate-limit resets)
         stand_in, other = dialect.new_request_id(STAND_IN_HEX), dialect.new_request_id("a" * 32)
-        block = _serialize(_with_defaults(dialect, stand_in, streamed))
+        headers = _with_defaults(dialect, stand_in, streamed)
+        block = _serialize(headers)
         same_shape = block.replace(stand_in.encode(), other.encode()) == _serialize(
             _with_defaults(dialect, other, streamed)
         )
-        found = _blocks[key] = (
-            second,
-            b"HTTP/1.1 200 OK\r\n" + block if same_shape else None,
-            stand_in.encode(),
-        )
+        names = frozenset(name.lower() for name in headers)
+        found = _blocks.put(key, (second, block if same_shape else None, stand_in.encode(), names))
     return None if found[1] is None else (found[1], found[2])
+
+
+def block_names(dialect: Dialect, streamed: bool) -> frozenset[str]:
+    """The lower-case header names in this dialect's block (built by _block just before)."""
+    found = _blocks.get((type(dialect), streamed))
+    return found[3] if found is not None else frozenset()
 
 
 def _with_defaults(dialect: Dialect, request_id: str, streamed: bool) -> CIMultiDict[str]:
@@ -70,62 +79,77 @@ def _with_defaults(dialect: Dialect, request_id: str, streamed: bool) -> CIMulti
     if streamed:
         merged["Cache-Control"] = "no-cache"
     merged["Content-Type"] = dialect.stream_content_type if streamed else JSON_TYPE
-    merged.setdefault(heartbeat.WORKER_HEADER, heartbeat.identity()["id"])
     merged.setdefault("Server", SERVER_SOFTWARE)
     return merged
-
-
-os.register_at_fork(after_in_child=_blocks.clear)  # a forked worker names itself in its blocks
 
 
 class PrebuiltResponse(web.StreamResponse):
     """A 200 whose headers are one prebuilt block: a JSON body (`body`), or a stream (write())."""
 
-    def __init__(self, head: bytes, body: bytes | None = None):
+    def __init__(self, head: bytes, names: frozenset[str], body: bytes | None = None):
         super().__init__()
-        self._head, self._prebuilt_body = head, body
+        self._head, self._names, self._prebuilt_body = head, names, body
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        if self._eof_sent or self._payload_writer is not None:
-            return self._payload_writer
-        self._req = request
-        writer = self._payload_writer = request._payload_writer
-        self._keep_alive = request.keep_alive
+        if seam.eof_sent(self) or seam.prepared_writer(self) is not None:
+            return seam.prepared_writer(self)
+        await seam.fire_prepare_signals(request, self)  # the app's on_response_prepare handlers
+        writer = seam.begin_prebuilt(self, request, request.keep_alive)
+        if writer is None:  # a signal handler prepared it
+            return seam.prepared_writer(self)
+        keep_alive, version = request.keep_alive, request.version
         body = self._prebuilt_body
         if body is not None:
             framing = b"Content-Length: %d\r\n" % len(body)
             writer.length = len(body)
-        elif request.version >= HttpVersion11:
+        elif version >= HttpVersion11:
             framing = b"Transfer-Encoding: chunked\r\n"
             writer.enable_chunking()
         else:  # HTTP/1.0 has no chunked encoding: the end of the stream is the end of the connection
-            framing, self._keep_alive = b"", False
-        if not self._keep_alive and request.version >= HttpVersion11:
+            framing, keep_alive = b"", False
+            self.force_close()
+        if not keep_alive and version >= HttpVersion11:
             framing += b"Connection: close\r\n"
-        elif self._keep_alive and request.version < HttpVersion11:
+        elif keep_alive and version < HttpVersion11:
             framing += b"Connection: keep-alive\r\n"
+        status = b"HTTP/1.1 200 OK\r\n" if version == HttpVersion11 else b"HTTP/%d.%d 200 OK\r\n" % version
         date = b"Date: " + rfc822_formatted_time().encode() + b"\r\n\r\n"
-        # StreamWriter sends its buffered header block with the first body bytes, in one write.
-        writer._headers_buf, writer._headers_written = self._head + framing + date, False
+        seam.buffer_headers(writer, status + self._with_signalled(self._head) + framing + date)
         return writer
 
+    def _with_signalled(self, block: bytes) -> bytes:
+        """The block, with what on_response_prepare handlers set (theirs win over the block's)."""
+        if not self.headers:
+            return block
+        mine = {name.lower() for name in self.headers}
+        if mine & self._names:
+            block = b"".join(
+                line
+                for line in block.splitlines(keepends=True)
+                if line.split(b":", 1)[0].decode().lower() not in mine
+            )
+        return block + _serialize(self.headers)
+
     async def write_eof(self, data: bytes = b"") -> None:
-        if self._prebuilt_body is not None and not self._eof_sent:
+        if self._prebuilt_body is not None and not seam.eof_sent(self):
             data, self._prebuilt_body = self._prebuilt_body, None
         await super().write_eof(data)
 
 
-def head(dialect: Dialect, request_id: str, streamed: bool, trace: Trace) -> bytes | None:
-    """The header block of a 200 from this dialect, or None: build the headers the usual way."""
+def response(
+    dialect: Dialect, request_id: str, trace: Trace, streamed: bool, body: bytes | None = None
+) -> PrebuiltResponse | None:
+    """A 200 from this dialect with its prebuilt header block, or None: build the headers the usual way."""
     found = _block(dialect, streamed)
     lines = _trace_lines(trace.fixture, trace.scenario, trace.step, trace.reply)
     if found is None or lines is None:
         return None
     block, stand_in = found
-    return block.replace(stand_in, request_id.encode()) + lines
+    head = block.replace(stand_in, request_id.encode()) + lines
+    return PrebuiltResponse(head, block_names(dialect, streamed), body)
 
 
-@functools.lru_cache(maxsize=4096)  # a few fixtures and scenario steps answer most requests
+@functools.lru_cache(maxsize=CACHE_LIMITS.trace_lines)  # a few fixtures and steps answer most requests
 def _trace_lines(
     fixture: str | None, scenario: str | None, step: int | None, reply: int | None
 ) -> bytes | None:
