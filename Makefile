@@ -8,7 +8,7 @@ ARGS ?=
 # Minutes of `make soak`.
 DURATION ?= 10
 
-.PHONY: install serve test lint format validate bench soak clean
+.PHONY: install serve test test-plain lint format validate bench soak clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ serve: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The same suite with the speed layer (mocksrv/fast/) off: the answers must not change.
+test-plain: install
+	MOCKSRV_FAST_PATH=0 $(PY) -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check mocksrv tests

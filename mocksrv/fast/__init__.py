@@ -9,8 +9,10 @@ request correctly on its own. These modules wrap it without changing a byte of a
 - prebuilt.py: a dialect's success headers serialized once a second, not per answer.
 - streamed.py: a stream rendered ahead, written in one go or paced from the timing wheel.
 - fastcheck.py: request schemas compiled to Python (jsonschema still words every error).
-- front.py: fixed paths routed by one dictionary lookup; arrival.py: when a request's bytes
-  were read (scripted latency counts from there).
+- front.py: fixed paths routed by one dictionary lookup.
+- arrival.py: when a request's bytes were read. Not a speed layer but an exactness one
+  (scripted latency counts from there, however busy the loop): it lives here because it
+  needs aiohttp's private names, and stays on with the switch off.
 - lru.py: the one eviction policy; the bounds are config.CacheLimits.
 - seam.py: the only module touching aiohttp's private names; it checks the aiohttp series.
 
