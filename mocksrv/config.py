@@ -21,7 +21,8 @@ EVENTS_LOGGED = 200  # stream events a journal entry keeps (the SSE writer logs 
 
 @dataclass(frozen=True)
 class CacheLimits:
-    """The speed layer's bounds (mocksrv/fast/): every cache there is an lru.LRU of one of these sizes."""
+    """The speed layer's bounds (mocksrv/fast/): each cache there is a fast.bounded.BoundedTable
+    (oldest out first) of one of these sizes; the trace lines, a pure function's, an lru_cache."""
 
     body_max_bytes: int = 16 * 1024  # bodies larger than this are never kept (parsed afresh)
     bodies: int = 1024  # request bodies kept: at most ~16 MiB of bodies, plus their parsed forms

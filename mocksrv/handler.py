@@ -50,17 +50,11 @@ class Exchange:
     trace: Trace
     request_id: str
     credential: str = ""
+    session: str = ""  # X-Mock-Session, else the credential
     turn: Turn | None = None
     cached: Parsed | None = None  # the body's speed-layer entry, when its turn came from it
+    renders: Renders | None = None  # its rendered templates (cached.renders)
     _key: int | None = None
-
-    @property
-    def session(self) -> str:
-        return self.trace.session or self.credential
-
-    @property
-    def renders(self) -> Renders | None:
-        return self.cached.renders if self.cached is not None else None
 
     def conversation_key(self) -> int:
         """The conversation's key, hashed only when something needs it (it costs)."""
@@ -87,7 +81,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
     try:
         incoming, parsed = await read_incoming(request, dialect, route, services.config, trace, services.memo)
         ex.credential = check_auth(dialect, incoming, services.config)
-        trace.session = ex.session
+        trace.session = ex.session = trace.session or ex.credential
         if route.operation == "models":
             models = dialect.render_models(list(services.config.models), int(time.time()))
             return json_response(ex, models)
@@ -97,7 +91,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         turn = ex.turn = parse_turn(dialect, incoming, parsed)
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))
-        ex.cached = parsed if parsed is not None and parsed.turn is turn else None
+        if parsed is not None and parsed.turn is turn:
+            ex.cached, ex.renders = parsed, parsed.renders
         return await answer(ex)
     except MockError as error:
         if error.detail == "schema":

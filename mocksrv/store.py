@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import CACHE_LIMITS
-from .fast.lru import LRU
+from .fast.bounded import BoundedTable
 from .fixtures import Fixture, NearMiss, Step, compile_fixture, near_misses
 from .loader import Documents
 from .model import Turn
@@ -32,10 +32,12 @@ class FixtureStore:
         self._runtime_version = -1
         self._all = [*self.directory, *self.bundled]  # every tier, rebuilt when run-time ones change
         # The speed layer's two tables (config.CacheLimits); None with the fast path off.
-        self._matched: LRU[int, tuple[Turn, list[Fixture], Fixture | None]] | None = (
-            LRU(CACHE_LIMITS.matched_turns) if fast_path else None
+        self._matched: BoundedTable[int, tuple[Turn, list[Fixture], Fixture | None]] | None = (
+            BoundedTable(CACHE_LIMITS.matched_turns) if fast_path else None
         )
-        self._singles: LRU[str, Choice] | None = LRU(CACHE_LIMITS.single_choices) if fast_path else None
+        self._singles: BoundedTable[str, Choice] | None = (
+            BoundedTable(CACHE_LIMITS.single_choices) if fast_path else None
+        )
 
     async def runtime(self) -> list[Fixture]:
         version, documents = await self.state.documents(RUNTIME_FIXTURES)

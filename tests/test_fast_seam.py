@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from mocksrv.fast import seam
-from mocksrv.fast.lru import LRU
+from mocksrv.fast.bounded import BoundedTable
 
 
 def test_seam_refuses_an_aiohttp_series_it_was_not_written_for(monkeypatch):
@@ -42,12 +42,13 @@ def test_only_the_seam_touches_aiohttps_private_names():
     assert lines and all(line.startswith("mocksrv/fast/seam.py:") for line in lines), found.stdout
 
 
-def test_lru_drops_the_least_recently_used_beyond_its_bound():
-    table: LRU[str, int] = LRU(2)
+def test_a_bounded_table_drops_its_oldest_entry_beyond_its_bound():
+    table: BoundedTable[str, int] = BoundedTable(2)
     table.put("a", 1)
     table.put("b", 2)
-    assert table.get("a") == 1  # "a" is now the newest
+    table.put("a", 10)  # a new value for a key already there takes no room
+    assert len(table) == 2 and table.get("a") == 10
     table.put("c", 3)
-    assert len(table) == 2 and "b" not in table and table.get("a") == 1 and table.get("c") == 3
+    assert len(table) == 2 and "a" not in table and table.get("b") == 2 and table.get("c") == 3
     with pytest.raises(ValueError):
-        LRU(0)
+        BoundedTable(0)

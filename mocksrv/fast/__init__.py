@@ -13,7 +13,7 @@ request correctly on its own. These modules wrap it without changing a byte of a
 - arrival.py: when a request's bytes were read. Not a speed layer but an exactness one
   (scripted latency counts from there, however busy the loop): it lives here because it
   needs aiohttp's private names, and stays on with the switch off.
-- lru.py: the one eviction policy; the bounds are config.CacheLimits.
+- bounded.py: the one eviction policy (oldest out first); the bounds are config.CacheLimits.
 - seam.py: the only module touching aiohttp's private names; it checks the aiohttp series.
 
 `MOCKSRV_FAST_PATH=0` (ServerConfig.fast_path, `serve --no-fast-path`) turns all of it off:

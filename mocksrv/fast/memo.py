@@ -3,7 +3,7 @@
 Load tests and CI suites send the same few bodies over and over. Decoding, normalizing,
 schema validation and parsing into a Turn are pure functions of the dialect, the path and the
 body bytes, so their results are kept per (dialect, path, body), for bodies up to
-CacheLimits.body_max_bytes, in one LRU (config.CacheLimits). Everything that is not a function
+CacheLimits.body_max_bytes, in one BoundedTable (config.CacheLimits). Everything that is not a function
 of those (content type, auth, headers, scenarios, cursors, ids, timestamps) is checked or made
 on every request as before. A parse that reads headers or the query string (Anthropic's
 required `anthropic-version`) is noticed and never kept.
@@ -22,8 +22,8 @@ from typing import Any, Protocol
 from ..config import CACHE_LIMITS, CacheLimits
 from ..dialects.base import Dialect
 from ..model import Turn
+from .bounded import BoundedTable
 from .decided import Decided
-from .lru import LRU
 from .rendered import Renders
 
 
@@ -52,7 +52,7 @@ class RequestMemo:
 
     def __init__(self, limits: CacheLimits = CACHE_LIMITS):
         self.max_body_bytes = limits.body_max_bytes
-        self._table: LRU[tuple[type[Dialect], str, bytes], Parsed] = LRU(limits.bodies)
+        self._table: BoundedTable[tuple[type[Dialect], str, bytes], Parsed] = BoundedTable(limits.bodies)
 
     def get(self, dialect: Dialect, path: str, raw: bytes) -> Parsed | None:
         return self._table.get((type(dialect), path, raw))

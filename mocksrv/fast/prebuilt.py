@@ -29,14 +29,17 @@ from ..config import CACHE_LIMITS
 from ..dialects.base import Dialect
 from ..journal import Trace, trace_headers
 from . import seam
-from .lru import LRU
+from .bounded import BoundedTable
 
 JSON_TYPE = "application/json"
 STAND_IN_HEX = "5f4e3d2c1b0a99887766554433221100"  # a request id nobody else sends
 # (dialect class, streamed) -> (the second it was built in, block or None, stand-in id, header names)
-_blocks: LRU[tuple[type[Dialect], bool], tuple[int, bytes | None, bytes, frozenset[str]]] = LRU(
-    CACHE_LIMITS.header_blocks
+_blocks: BoundedTable[tuple[type[Dialect], bool], tuple[int, bytes | None, bytes, frozenset[str]]] = (
+    BoundedTable(CACHE_LIMITS.header_blocks)
 )
+
+# what on_response_prepare handlers set -> its serialized lines
+_signalled: BoundedTable[tuple[tuple[str, str], ...], bytes] = BoundedTable(CACHE_LIMITS.header_blocks)
 
 
 def _line(name: str, value: str) -> bytes:
@@ -49,9 +52,10 @@ def _serialize(headers: Mapping[str, str]) -> bytes:
     return b"".join(_line(k, v) for k, v in headers.items())
 
 
-def _block(dialect: Dialect, streamed: bool) -> tuple[bytes, bytes] | None:
-    """(block, stand-in id) for this dialect's JSON or SSE answers; None when the dialect's
-    headers depend on the request id in some other way than carrying it (then aiohttp builds them)."""
+def _block(dialect: Dialect, streamed: bool) -> tuple[bytes, bytes, frozenset[str]] | None:
+    """(block, stand-in id, lower-case header names) for this dialect's JSON or SSE answers; None
+    when the dialect's headers depend on the request id in some other way than carrying it
+    (then aiohttp builds them)."""
     key, second = (type(dialect), streamed), int(time.time())
     found = _blocks.get(key)
     if found is None or found[0] != second:  # some headers tell the time (rate-limit resets)
@@ -63,13 +67,7 @@ def _block(dialect: Dialect, streamed: bool) -> tuple[bytes, bytes] | None:
         )
         names = frozenset(name.lower() for name in headers)
         found = _blocks.put(key, (second, block if same_shape else None, stand_in.encode(), names))
-    return None if found[1] is None else (found[1], found[2])
-
-
-def block_names(dialect: Dialect, streamed: bool) -> frozenset[str]:
-    """The lower-case header names in this dialect's block (built by _block just before)."""
-    found = _blocks.get((type(dialect), streamed))
-    return found[3] if found is not None else frozenset()
+    return None if found[1] is None else (found[1], found[2], found[3])
 
 
 def _with_defaults(dialect: Dialect, request_id: str, streamed: bool) -> CIMultiDict[str]:
@@ -91,12 +89,12 @@ class PrebuiltResponse(web.StreamResponse):
         self._head, self._names, self._prebuilt_body = head, names, body
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        if seam.eof_sent(self) or seam.prepared_writer(self) is not None:
+        if self.prepared:
             return seam.prepared_writer(self)
         await seam.fire_prepare_signals(request, self)  # the app's on_response_prepare handlers
-        writer = seam.begin_prebuilt(self, request, request.keep_alive)
-        if writer is None:  # a signal handler prepared it
+        if self.prepared:  # a signal handler prepared it
             return seam.prepared_writer(self)
+        writer = seam.begin_prebuilt(self, request, request.keep_alive)
         keep_alive, version = request.keep_alive, request.version
         body = self._prebuilt_body
         if body is not None:
@@ -119,19 +117,24 @@ class PrebuiltResponse(web.StreamResponse):
 
     def _with_signalled(self, block: bytes) -> bytes:
         """The block, with what on_response_prepare handlers set (theirs win over the block's)."""
-        if not self.headers:
+        signalled = self.headers
+        if not signalled:
             return block
-        mine = {name.lower() for name in self.headers}
-        if mine & self._names:
+        if not self._names.isdisjoint(map(str.lower, signalled)):
+            mine = {name.lower() for name in signalled}
             block = b"".join(
                 line
                 for line in block.splitlines(keepends=True)
                 if line.split(b":", 1)[0].decode().lower() not in mine
             )
-        return block + _serialize(self.headers)
+        items = tuple(signalled.items())
+        lines = _signalled.get(items)
+        if lines is None:  # the same few values every time (the worker's name): serialized once
+            lines = _signalled.put(items, _serialize(signalled))
+        return block + lines
 
     async def write_eof(self, data: bytes = b"") -> None:
-        if self._prebuilt_body is not None and not seam.eof_sent(self):
+        if self._prebuilt_body is not None:  # (only this sends the end: it was not sent yet)
             data, self._prebuilt_body = self._prebuilt_body, None
         await super().write_eof(data)
 
@@ -144,9 +147,8 @@ def response(
     lines = _trace_lines(trace.fixture, trace.scenario, trace.step, trace.reply)
     if found is None or lines is None:
         return None
-    block, stand_in = found
-    head = block.replace(stand_in, request_id.encode()) + lines
-    return PrebuiltResponse(head, block_names(dialect, streamed), body)
+    block, stand_in, names = found
+    return PrebuiltResponse(block.replace(stand_in, request_id.encode()) + lines, names, body)
 
 
 @functools.lru_cache(maxsize=CACHE_LIMITS.trace_lines)  # a few fixtures and steps answer most requests

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, overload
 from ..config import CACHE_LIMITS
 from ..dialects.base import Dialect
 from ..model import Completion, Turn
-from .lru import LRU
+from .bounded import BoundedTable
 
 # Stand-ins as long as the real values (29 hex characters; 10 digits until the year 2286), so
 # every byte offset in a rendering holds for the filled-in answer too.
@@ -157,7 +157,9 @@ class Renders:
     __slots__ = ("_table",)
 
     def __init__(self) -> None:
-        self._table: LRU[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = LRU(CACHE_LIMITS.renders_per_body)
+        self._table: BoundedTable[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = BoundedTable(
+            CACHE_LIMITS.renders_per_body
+        )
 
     def kept(self, key: tuple[Any, ...], objects: Sequence[Any], build: Callable[[], T]) -> T:
         """build(), done once per turn: kept under `key` for as long as `objects` are the very same

@@ -83,11 +83,8 @@ async def fire_prepare_signals(request: web.BaseRequest, response: web.StreamRes
 
 def begin_prebuilt(
     response: web.StreamResponse, request: web.BaseRequest, keep_alive: bool
-) -> AbstractStreamWriter | None:
-    """Bind `response` to the request's writer as StreamResponse.prepare does; None when it
-    was prepared already (then `prepared_writer` answers)."""
-    if response._eof_sent or response._payload_writer is not None:
-        return None
+) -> AbstractStreamWriter:
+    """Bind a response not yet prepared to the request's writer, as StreamResponse.prepare does."""
     response._req = request
     writer = response._payload_writer = request._payload_writer
     response._keep_alive = keep_alive
@@ -101,10 +98,6 @@ def prepared_writer(response: web.StreamResponse) -> AbstractStreamWriter | None
 def buffer_headers(writer: AbstractStreamWriter, block: bytes) -> None:
     """StreamWriter sends its buffered header block with the first body bytes, in one write."""
     writer._headers_buf, writer._headers_written = block, False  # type: ignore[attr-defined]
-
-
-def eof_sent(response: web.StreamResponse) -> bool:
-    return response._eof_sent
 
 
 # -- sse streams written from the timing wheel --------------------------------------------
