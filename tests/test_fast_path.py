@@ -18,10 +18,10 @@ import rawhttp
 from aiohttp import web
 from corpus import KEY, targets
 
-from mocksrv import timing
 from mocksrv.app import create_app
 from mocksrv.config import ServerConfig
 from mocksrv.fast import prebuilt
+from mocksrv.fast import wheel as timing
 from mocksrv.testing import MockServer
 
 GENERATION = [t for t in targets() if t.route.method == "POST"]
@@ -188,7 +188,7 @@ def test_indexed_routes_keep_aiohttps_404_and_405(server):
 
 
 def test_many_paced_streams_keep_their_schedule(make_server):
-    """Paced streams share one timer (timing.Wheel): 40 at once, each event on its own deadline,
+    """Paced streams share one timer (fast/wheel.py): 40 at once, each event on its own deadline,
     as the journal's per-event times show, and every stream complete."""
     live = make_server()
     scenario = {"name": "wheel", "latency": {"ttft_ms": 200, "token_ms": 20}}

@@ -3,7 +3,7 @@
 The per-event writer (sse.write_events) encodes and writes one event at a time; a fault-free
 stream whose bytes were rendered once for its body needs none of that. Unpaced, the whole
 stream and its end go out in one write; paced, each event is a slice written when due, by the
-loop's timing wheel (timing.py) unless the script stalls (then by this task, with keep-alives).
+loop's timing wheel (wheel.py) unless the script stalls (then by this task, with keep-alives).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
-from .. import timing
 from ..config import EVENTS_LOGGED
 from ..sse import StreamOutcome, stall
 from ..timing import Pacer
 from . import seam
 from .rendered import RenderedStream
+from .wheel import wheel
 
 
 async def write_rendered(
@@ -73,7 +73,7 @@ async def _write_on_wheel(
     outcome: StreamOutcome,
 ) -> None:
     """A pre-rendered paced stream: what comes before the first content event now, the rest from
-    the loop's wheel (timing.py) as it falls due; this task sleeps until the last event is out."""
+    the loop's wheel (wheel.py) as it falls due; this task sleeps until the last event is out."""
     first = next((i for i, (_, content) in enumerate(cuts) if content), len(cuts))
     writer = seam.response_writer(response)  # the wheel writes to its transport directly
     view, offset = memoryview(joined), cuts[first - 1][0] if first else 0
@@ -84,7 +84,7 @@ async def _write_on_wheel(
         return
     done = asyncio.get_running_loop().create_future()
     step = _WheelStream(writer, view, cuts, first, offset, pacer, outcome, done)
-    timing.wheel().add(pacer.due(), step, first=True)
+    wheel().add(pacer.due(), step, first=True)
     if await done == "disconnect":
         raise ConnectionResetError("the client closed the connection")
 
