@@ -13,6 +13,7 @@ import dataclasses
 import os
 import random
 import time
+from collections.abc import Iterable
 
 from aiohttp import web
 
@@ -27,7 +28,7 @@ from .faults import Plan, StreamFaults
 from .generate import conversation_key, generate_reply, seed_for
 from .intake import check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
-from .model import Completion, ErrorKind, Reply, Turn
+from .model import Completion, ErrorKind, Reply, SSEEvent, Turn
 from .replay import replay
 from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
@@ -243,7 +244,7 @@ async def write_fresh(
     """The stream rendered event by event (paced: as they go out), faults applied."""
     dialect, turn = ex.dialect, ex.turn
     assert turn is not None and ex.trace.stream is not None
-    events = dialect.render_stream(completion, turn)
+    events: Iterable[SSEEvent] = dialect.render_stream(completion, turn)
     if faults is not None:
         events = list(events)
         faults = faults.within(len(events))

@@ -194,7 +194,9 @@ def stream(
         return None
     template = _template(table, True, dialect, completion, turn)
     joined = template.fill(completion) if template is not None else None
-    return RenderedStream(joined, template.spans, template.cuts) if joined is not None else None
+    if template is None or joined is None:
+        return None
+    return RenderedStream(joined, template.spans, template.cuts)
 
 
 def body(table: Renders | None, dialect: Dialect, completion: Completion, turn: Turn) -> bytes | None:

@@ -39,7 +39,7 @@ def app_entry(app: web.Application) -> Handler:
 
 
 def replace_app_entry(app: web.Application, entry: Handler) -> None:
-    app._handle = entry  # type: ignore[method-assign]
+    app._handle = entry  # type: ignore[method-assign, assignment]
 
 
 def set_match_info(request: web.Request, info: UrlMappingMatchInfo) -> None:
