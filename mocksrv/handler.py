@@ -80,7 +80,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
     ex = Exchange(services, dialect, request, trace, dialect.new_request_id(new_hex_id()))
     trace.session = request.headers.get(SESSION_HEADER)  # known even when auth fails
     try:
-        incoming, parsed = await read_incoming(request, dialect, route, services.config, trace, services.memo)
+        incoming, entry = await read_incoming(request, dialect, route, services.config, trace, services.memo)
         ex.credential = check_auth(dialect, incoming, services.config)
         trace.session = ex.session = trace.session or ex.credential
         if route.operation == "models":
@@ -88,12 +88,12 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
             return json_response(ex, models)
         if route.operation == "model":
             return json_response(ex, dialect.render_model(incoming.match_info["model"]))
-        check_schema(dialect, route.operation, incoming, services.schemas, parsed)
-        turn = ex.turn = parse_turn(dialect, incoming, parsed)
+        check_schema(dialect, route.operation, incoming, services.schemas, entry)
+        turn = ex.turn = parse_turn(dialect, incoming, entry)
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))
-        if parsed is not None and parsed.turn is turn:
-            ex.cached, ex.renders = parsed, parsed.renders
+        if entry.kept and entry.turn is turn:  # the speed layer's entry for this body and turn
+            ex.cached, ex.renders = entry, entry.renders
         return await answer(ex)
     except MockError as error:
         if error.detail == "schema":

@@ -31,6 +31,7 @@ from .rendered import Renders
 class Parsed:
     decoded: Any  # the JSON as sent (what the journal shows)
     body: Any  # after dialect.normalize
+    kept: bool = True  # False: made for this request only (the pass-through, a large body, no body)
     valid: bool = False  # passed the request schema
     turn: Turn | None = None  # dialect.parse's answer, when it read nothing but the body
     decided: Decided | None = None  # how this body was last answered (decided.py)
@@ -38,11 +39,11 @@ class Parsed:
 
 
 class BodyCache(Protocol):
-    """Per-body results: `get` an entry for these bytes, or `put` a fresh one (None: not kept)."""
+    """Per-body results: `get` the entry kept for these bytes, or `put` a fresh one (kept or not)."""
 
     def get(self, dialect: Dialect, path: str, raw: bytes) -> Parsed | None: ...
 
-    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed | None: ...
+    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed: ...
 
     def clear(self) -> None: ...
 
@@ -57,9 +58,9 @@ class RequestMemo:
     def get(self, dialect: Dialect, path: str, raw: bytes) -> Parsed | None:
         return self._table.get((type(dialect), path, raw))
 
-    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed | None:
+    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed:
         if len(raw) > self.max_body_bytes:
-            return None
+            return Parsed(decoded, body, kept=False)
         return self._table.put((type(dialect), path, raw), Parsed(decoded, body))
 
     def clear(self) -> None:
@@ -72,8 +73,8 @@ class PassThrough:
     def get(self, dialect: Dialect, path: str, raw: bytes) -> Parsed | None:
         return None
 
-    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed | None:
-        return None
+    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed:
+        return Parsed(decoded, body, kept=False)
 
     def clear(self) -> None:
         pass
