@@ -1,5 +1,5 @@
 # mocksrv in a container. Build: docker build -t mocksrv .
-# Run:   docker run -p 8080:8080 -e MOCKSRV_ADMIN_TOKEN=change-me -v "$PWD/my-fixtures:/fixtures:ro" mocksrv
+# Run:   docker run -p 127.0.0.1:8080:8080 -e MOCKSRV_ADMIN_TOKEN="<your token>" -v "$PWD/my-fixtures:/fixtures:ro" mocksrv
 # Configure with MOCKSRV_* variables (docs/demo.md); arguments after the image name are
 # `mocksrv serve` flags, e.g. `docker run ... mocksrv --strict --dialect openai`.
 

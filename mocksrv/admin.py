@@ -9,14 +9,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from . import heartbeat, inspector, openapi
+from . import clock, guard, heartbeat, inspector, openapi
 from .journal import select
 from .loader import check_document
+from .middleware import CAPTURE
 from .scenarios import RUNTIME_SCENARIOS, SERVER_SCENARIO, session_setting
 from .services import SERVICES, Services
 from .store import RUNTIME_FIXTURES
-
-MAX_ADMIN_BODY = 4 * 1024 * 1024
 
 
 def problem(status: int, message: str, problems: list[str] | None = None) -> web.Response:
@@ -30,17 +29,44 @@ def services_of(request: web.Request) -> Services:
     return request.config_dict[SERVICES]
 
 
+def holds_token(request: web.Request, token: str) -> bool:
+    given = request.headers.get("x-mock-admin-token") or request.headers.get(
+        "authorization", ""
+    ).removeprefix("Bearer ")
+    if request.path == "/_mock/events":  # EventSource cannot send headers
+        given = given or request.query.get("token", "")
+    # Header bytes that are not UTF-8 arrive surrogate-escaped: compare them as bytes.
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
+
+
+def host_checked(request: web.Request) -> bool:
+    """Health is for probes, which use whatever name the platform gives; a caller holding the
+    admin token is no rebinding page (it cannot know the token), e.g. a Prometheus scrape."""
+    token = services_of(request).config.admin_token
+    return request.path != "/_mock/health" and not (token and holds_token(request, token))
+
+
+@web.middleware
+async def browser_guard(request: web.Request, handler):
+    """Host, Origin and content-type rules of guard.py."""
+    config = services_of(request).config
+    host = request.headers.get("Host")
+    names = guard.allowed_names(config.host, config.allowed_hosts)
+    if not guard.host_allowed(host, names) and host_checked(request):
+        return problem(403, f"Host {host!r} is not one this server answers to (see --allowed-host).")
+    if not guard.origin_allowed(request.headers.get("Origin"), host):
+        return problem(403, "Cross-origin requests to the control API are refused.")
+    if guard.json_required(request.method, request.content_type):
+        return problem(415, f"{request.method} {request.path} needs Content-Type: application/json.")
+    return await handler(request)
+
+
 @web.middleware
 async def admin_auth(request: web.Request, handler):
     token = services_of(request).config.admin_token
-    if token and request.path != "/_mock/health" and not inspector.is_public(request.path):
-        given = request.headers.get("x-mock-admin-token") or request.headers.get(
-            "authorization", ""
-        ).removeprefix("Bearer ")
-        if request.path == "/_mock/events":  # EventSource cannot send headers
-            given = given or request.query.get("token", "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
+    guarded = token and request.path != "/_mock/health" and not inspector.is_public(request.path)
+    if guarded and not holds_token(request, token):
+        return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
     return await handler(request)
 
 
@@ -60,9 +86,8 @@ async def openapi_document(request: web.Request) -> web.Response:
 
 async def list_requests(request: web.Request) -> web.Response:
     entries = await services_of(request).state.journal_entries()
-    return web.Response(
-        body=orjson.dumps({"requests": select(entries, dict(request.query))}), content_type="application/json"
-    )
+    chosen = select(entries, dict(request.query), request.config_dict[CAPTURE])
+    return web.Response(body=orjson.dumps({"requests": chosen}), content_type="application/json")
 
 
 async def clear_requests(request: web.Request) -> web.Response:
@@ -71,10 +96,29 @@ async def clear_requests(request: web.Request) -> web.Response:
     return web.json_response({"cleared": True})
 
 
+async def read_whole(request: web.Request) -> bytes | None:
+    """The whole body, however it arrives (segments, after 100-continue); None beyond the cap."""
+    cap = services_of(request).config.max_control_body_bytes
+    if (request.content_length or 0) > cap:
+        return None
+    chunks, size = [], 0
+    while chunk := await request.content.readany():
+        size += len(chunk)
+        if size > cap:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(request: web.Request) -> web.Response:
+    cap = services_of(request).config.max_control_body_bytes
+    return problem(413, f"Control API bodies are limited to {cap} bytes.")
+
+
 async def read_document(request: web.Request, key: str) -> tuple[dict[str, Any] | None, web.Response | None]:
-    raw = await request.content.read(MAX_ADMIN_BODY + 1)
-    if len(raw) > MAX_ADMIN_BODY:
-        return None, problem(413, f"Body larger than {MAX_ADMIN_BODY} bytes.")
+    raw = await read_whole(request)
+    if raw is None:
+        return None, too_large(request)
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -140,8 +184,11 @@ async def list_scenarios(request: web.Request) -> web.Response:
 async def switch_scenario(request: web.Request, setting: str) -> web.Response:
     """Store a scenario name (or null) under a setting, after checking the scenario exists."""
     services = services_of(request)
+    raw = await read_whole(request)
+    if raw is None:
+        return too_large(request)
     try:
-        name = orjson.loads(await request.content.read(64 * 1024)).get("name")
+        name = orjson.loads(raw).get("name")
     except (orjson.JSONDecodeError, AttributeError):
         return problem(400, 'Body must be {"name": "<scenario>"} or {"name": null}.')
     if name is not None and name not in await services.scenarios.known():
@@ -168,8 +215,37 @@ async def reset(request: web.Request) -> web.Response:
     return web.json_response({"reset": True})
 
 
+async def clock_body(request: web.Request) -> dict[str, float]:
+    state = services_of(request).state
+    moved = await clock.offset(state)
+    return {"now": await clock.now(state), "offset_s": moved}
+
+
+async def show_clock(request: web.Request) -> web.Response:
+    """GET /_mock/clock: the mocksrv clock (real time plus the offset tests have moved it by)."""
+    return web.json_response(await clock_body(request))
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /_mock/clock {"advance_s": N}: TTLs, windows and background runs see N more seconds."""
+    raw = await read_whole(request)
+    if raw is None:
+        return too_large(request)
+    try:
+        seconds = orjson.loads(raw).get("advance_s")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("advance_s must be a number of seconds")
+        await clock.advance(services_of(request).state, float(seconds))
+    except (orjson.JSONDecodeError, AttributeError):
+        return problem(400, 'Body must be {"advance_s": <seconds>}.')
+    except ValueError as exc:
+        return problem(400, str(exc))
+    services_of(request).live.publish("clock", await clock_body(request))
+    return web.json_response(await clock_body(request))
+
+
 def control_app() -> web.Application:
-    app = web.Application(middlewares=[admin_auth])
+    app = web.Application(middlewares=[browser_guard, admin_auth])
     app.router.add_routes(
         [
             web.get("/health", health),
@@ -185,6 +261,8 @@ def control_app() -> web.Application:
             web.put("/scenario", set_scenario),
             web.put("/sessions/{session}/scenario", bind_session),
             web.post("/reset", reset),
+            web.get("/clock", show_clock),
+            web.post("/clock", advance_clock),
             *inspector.routes(),
         ]
     )

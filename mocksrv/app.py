@@ -8,13 +8,14 @@ from aiohttp import web
 
 from . import heartbeat, loader
 from .admin import control_app
+from .catalog import load_catalog
 from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
 from .fast import arrival, front
 from .fast.memo import body_cache
 from .handler import handle
-from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture
+from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
 from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
@@ -44,7 +45,9 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
 
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
     fixtures = FixtureStore(state, custom, bundled, config.fast_path)
-    return Services(config, schemas, state, fixtures, scenarios, memo=body_cache(config.fast_path))
+    catalog = load_catalog(bundled.models + custom.models, schemas)
+    memo = body_cache(config.fast_path)
+    return Services(config, schemas, state, fixtures, scenarios, memo=memo, catalog=catalog)
 
 
 def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
@@ -58,7 +61,7 @@ def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
     """Redact every header and query key that carries a credential in some dialect."""
     headers = SENSITIVE_HEADERS.union(*(d.auth.secret_headers() for d in dialects))
     query = SENSITIVE_QUERY.union(d.auth.query for d in dialects if d.auth.query)
-    return Capture(headers, query, config.journal_body_bytes)
+    return Capture(headers, query, config.journal_body_bytes, session_secret(config.admin_token))
 
 
 def create_app(config: ServerConfig, services: Services | None = None) -> web.Application:

@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only these keys (repeatable); default: any non-empty key",
     )
     serve.add_argument("--admin-token", help="token for /_mock/ ($MOCKSRV_ADMIN_TOKEN)")
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="another Host name for /_mock/ (repeatable; '*': any) ($MOCKSRV_ALLOWED_HOST, a,b)",
+    )
     serve.add_argument("--max-body", type=int, default=ServerConfig.max_body_bytes, metavar="BYTES")
     serve.add_argument("--journal-limit", type=int, default=ServerConfig.journal_limit)
     serve.add_argument(
@@ -104,6 +110,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         strict=args.strict,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         admin_token=args.admin_token,
+        allowed_hosts=tuple(args.allowed_host),
         max_body_bytes=args.max_body,
         journal_limit=args.journal_limit,
         shutdown_grace_s=args.shutdown_grace,
@@ -149,17 +156,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .loader import load
+    from .app import build_services
     from .resources import FIXTURES_DIR
-    from .schemas import SchemaRegistry
 
     paths = args.paths or [FIXTURES_DIR]
+    # The very start-up `serve` does (load, check, compile), so the two agree on every file.
+    config = ServerConfig(fixture_dirs=tuple(paths), bundled_fixtures=False)
     try:
-        documents = load(paths, SchemaRegistry())
+        services = build_services(config)
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    counts = f"{len(documents.fixtures)} fixtures, {len(documents.scenarios)} scenarios"
+    fixtures, scenarios = services.fixtures.directory, services.scenarios.files
+    counts = f"{len(fixtures)} fixtures, {len(scenarios)} scenarios, {len(services.catalog.models)} models"
     print(f"ok: {counts} in {len(paths)} path(s)")
     return 0
 

@@ -61,6 +61,8 @@ class ServerConfig:
     journal_body_bytes: int = 64 * 1024
     max_delay_ms: float = 600_000  # no scripted pause lasts longer than this
     admin_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers besides loopback and `host`
+    max_control_body_bytes: int = 8 * 1024 * 1024  # a /_mock/ body beyond this is a 413
     state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
     workers: int = 1  # processes sharing the port (SO_REUSEPORT)
     models: tuple[str, ...] = field(default=DEFAULT_MODELS)

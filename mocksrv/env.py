@@ -37,6 +37,11 @@ def _paths(raw: str) -> list[Path]:
     return [Path(part) for part in raw.split(os.pathsep) if part]
 
 
+def _names(raw: str) -> list[str]:
+    """Several host names, separated by commas."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
 # settings key -> (variable, parser); keys are the `serve` argument names.
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "host": ("MOCKSRV_HOST", str),
@@ -46,6 +51,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "seed": ("MOCKSRV_SEED", int),
     "strict": ("MOCKSRV_STRICT", _flag),
     "admin_token": ("MOCKSRV_ADMIN_TOKEN", str),
+    "allowed_host": ("MOCKSRV_ALLOWED_HOST", _names),
     "dialect": ("MOCKSRV_DIALECT", str),
     "log_level": ("MOCKSRV_LOG_LEVEL", str),
     "state": ("MOCKSRV_STATE", str),
@@ -89,6 +95,7 @@ DEFAULTS: dict[str, Any] = {
     "scenario": None,
     "seed": ServerConfig.seed,
     "admin_token": None,
+    "allowed_host": [],
     "dialect": None,
     "log_level": "INFO",
     "state": ServerConfig.state_url,

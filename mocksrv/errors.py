@@ -22,6 +22,10 @@ DEFAULT_MESSAGES: dict[ErrorKind, str] = {
     ErrorKind.METHOD_NOT_ALLOWED: "Method not allowed.",
 }
 
+# When a rate limit ends, if the script does not say: every 429 `rate_limit` answer tells the
+# client when to come back (docs/wire-decisions.md, "Client compatibility").
+DEFAULT_RETRY_AFTER_S = 1.0
+
 
 @dataclass(frozen=True)
 class MockError(Exception):
@@ -33,6 +37,11 @@ class MockError(Exception):
     detail: str | None = None
     retry_after: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def retry_delay_s(self) -> float:
+        """The scripted retry_after, else the default: what retry signals announce."""
+        return self.retry_after if self.retry_after is not None else DEFAULT_RETRY_AFTER_S
 
     @property
     def text(self) -> str:

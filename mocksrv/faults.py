@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 from .errors import MockError
-from .model import ErrorKind
+from .model import ErrorKind, SSEEvent
 from .timing import Latency
 
 POSITIONS = ("disconnect_after", "malformed_after", "truncate_after", "error_after")
@@ -16,7 +17,8 @@ POSITIONS = ("disconnect_after", "malformed_after", "truncate_after", "error_aft
 
 @dataclass(frozen=True)
 class StreamFaults:
-    """Positions count every SSE event written (role chunk, message_start, ping included)."""
+    """Positions count every SSE event written (role chunk, message_start, ping included);
+    a malformed event lands on the first event at or after its position that clients parse."""
 
     disconnect_after: int | None = None
     malformed_after: int | None = None
@@ -33,6 +35,17 @@ class StreamFaults:
 
     def names(self) -> list[str]:
         return [name.removesuffix("_after") for name in POSITIONS if getattr(self, name) is not None]
+
+    def placed(self, events: Sequence[SSEEvent]) -> StreamFaults:
+        """Positions for this stream: `within` its length, and a malformed event moved on past
+        events clients skip unparsed (a broken ping would go unnoticed). Other faults keep
+        counting every event."""
+        faults = self.within(len(events))
+        at = faults.malformed_after
+        if at is None or at >= len(events) or not events[at].unread:
+            return faults
+        read = next((i for i in range(at, len(events)) if not events[i].unread), at)
+        return replace(faults, malformed_after=read)
 
     def within(self, events: int) -> StreamFaults:
         """Positions past a stream of `events` events fire at its last event (before the

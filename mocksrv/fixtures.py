@@ -5,12 +5,12 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Reply, ToolCall, Turn
+from .patterns import compile_pattern
 from .replay import RawReply, compile_raw
 
 Predicate = Callable[[Turn], bool]
@@ -45,6 +45,9 @@ class Fixture:
     def failed_rules(self, turn: Turn) -> list[Rule]:
         return [rule for rule in self.rules if not rule.test(turn)]
 
+    def fits_dialect(self, turn: Turn) -> bool:
+        return all(rule.test(turn) for rule in self.rules if rule.name == "dialect")
+
     def matches(self, turn: Turn) -> bool:
         return all(rule.test(turn) for rule in self.rules)
 
@@ -59,8 +62,8 @@ def _text_rule(name: str, spec: dict[str, str], pick: Callable[[Turn], str]) -> 
         return Rule(name, lambda t: needle in pick(t).lower(), f"contains {spec['contains']!r}")
     if "equals" in spec:
         return Rule(name, lambda t: pick(t).strip() == spec["equals"].strip(), f"equals {spec['equals']!r}")
-    pattern = re.compile(spec["regex"])
-    return Rule(name, lambda t: pattern.search(pick(t)) is not None, f"matches /{spec['regex']}/")
+    found = compile_pattern(spec["regex"])
+    return Rule(name, lambda t: found(pick(t)), f"matches /{spec['regex']}/")
 
 
 def _system_text(turn: Turn) -> str:
@@ -153,9 +156,12 @@ class NearMiss:
 
 
 def near_misses(fixtures: list[Fixture], turn: Turn, limit: int = 3) -> list[NearMiss]:
-    """The fixtures that came closest: fewest failed rules, most rules met, then load order."""
+    """The fixtures that came closest: fewest failed rules, most rules met, then load order.
+    A fixture written for another dialect is no near miss: its other rules are not even run."""
     scored = []
     for order, fixture in enumerate(fixtures):
+        if not fixture.fits_dialect(turn):
+            continue
         failed = fixture.failed_rules(turn)
         if failed:
             met = len(fixture.rules) - len(failed)

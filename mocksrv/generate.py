@@ -1,7 +1,9 @@
 """Deterministic generated replies for requests that no fixture matches.
 
 The same request and seed always give the same reply: text from a seeded Faker, tool-call
-arguments and structured output built from the JSON Schema the request supplied.
+arguments and structured output built from the JSON Schema the request supplied
+(mocksrv/schema_gen). Every answer is bounded: a schema asking for more than the answer's
+budget is cut there and ends with a `length` finish, as a model that reaches its limit does.
 """
 
 from __future__ import annotations
@@ -9,14 +11,22 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Mapping
 from typing import Any
 
 from faker import Faker
 
-from .model import Reply, ToolCall, Turn
+from .errors import MockError
+from .model import ErrorKind, Reply, ToolCall, Turn
+from .schema_gen import Budget, instance_of, schema_problem
 
-MAX_DEPTH = 6
+# Bounds on one generated answer (docs/hardening.md). A real model stops at its output limit;
+# these stand in for it when the request sets none, and cap what a request may set.
+DEFAULT_MAX_TOKENS = 4096  # the answer's token budget when the request gives no max_tokens
+BYTES_PER_TOKEN = 16  # bytes a token may stand for: the byte budget is max_tokens times this
+MAX_ANSWER_BYTES = 256 * 1024  # whatever max_tokens says
+MAX_REQUEST_BYTES = 1024 * 1024  # all `n` answers of one request together
+MAX_ANSWER_NODES = 10_000  # JSON values built for one answer (loop time)
+MAX_REQUEST_NODES = 20_000  # ... and for all `n` answers of one request together
 _faker = Faker()
 
 
@@ -37,20 +47,56 @@ def conversation_key(turn: Turn) -> int:
 
 
 def generate_reply(turn: Turn, seed: int, choice: int = 0) -> Reply:
+    if choice == 0:  # once per request: the schemas are the same for every choice
+        check_schemas(turn)
     rng = random.Random(seed + choice)
     _faker.seed_instance(seed + choice)
     tool = _tool_to_call(turn)
     if tool is not None:
-        arguments = instance_of(tool.parameters or {"type": "object"}, rng, 0)
+        arguments, cut = _json_for(tool.parameters or {"type": "object"}, rng, turn)
+        if cut:  # a call the model never finished is not emitted (as shaping.limit_reply does)
+            return Reply("", None, (), "length")
         call_id = f"call_{hashlib.sha256(f'{seed}/{choice}'.encode()).hexdigest()[:24]}"
-        return Reply(None, None, (ToolCall(call_id, tool.name, json.dumps(arguments)),), "tool_calls")
+        return Reply(None, None, (ToolCall(call_id, tool.name, arguments),), "tool_calls")
     if turn.response_schema is not None:
-        return Reply(json.dumps(instance_of(turn.response_schema, rng, 0)))
+        text, cut = _json_for(turn.response_schema, rng, turn)
+        return Reply(text, None, (), "length" if cut else "stop")
     if turn.json_mode:
         return Reply(json.dumps({"answer": _faker.sentence(nb_words=8)}))
     content = _faker.paragraph(nb_sentences=rng.randint(2, 4))
     reasoning = _faker.sentence(nb_words=12) if turn.show_reasoning else None  # after: same content
     return Reply(content, reasoning)
+
+
+def answer_budget(turn: Turn) -> Budget:
+    """One answer's share of the request's budget: bytes from max_tokens, capped, split over n."""
+    asked = turn.max_tokens
+    tokens = asked if isinstance(asked, int) and asked > 0 else DEFAULT_MAX_TOKENS
+    answers = max(turn.n, 1) if isinstance(turn.n, int) else 1
+    size = min(tokens * BYTES_PER_TOKEN, MAX_ANSWER_BYTES, MAX_REQUEST_BYTES // answers)
+    return Budget(nodes=min(MAX_ANSWER_NODES, MAX_REQUEST_NODES // answers), bytes=max(size, 16))
+
+
+def _json_for(schema: Any, rng: random.Random, turn: Turn) -> tuple[str, bool]:
+    """JSON text valid against `schema`, or its start when the budget ran out (then True)."""
+    budget = answer_budget(turn)
+    limit = budget.bytes
+    value = instance_of(schema, rng, budget, lambda: _faker.sentence(nb_words=4).rstrip("."))
+    text = json.dumps(value)
+    if not budget.cut:
+        return text, False
+    return text[: min(limit, len(text) - 1)], True  # cut where the budget ran out: never whole
+
+
+def check_schemas(turn: Turn) -> None:
+    """A schema that is not a JSON Schema is the request's fault: 400, as the providers answer."""
+    name = turn.extras.get("schema_name") or "response"
+    named = [(f"response_format '{name}'", "response_format", turn.response_schema)]
+    named += [(f"function '{tool.name}'", None, tool.parameters) for tool in turn.tools]
+    for where, param, schema in named:
+        problem = schema_problem(schema) if schema is not None else None
+        if problem is not None:
+            raise MockError(ErrorKind.BAD_REQUEST, f"Invalid schema for {where}: {problem}", param=param)
 
 
 def _tool_to_call(turn: Turn):
@@ -64,85 +110,3 @@ def _tool_to_call(turn: Turn):
             if tool.name == wanted:
                 return tool
     return turn.tools[0]
-
-
-def instance_of(schema: Mapping[str, Any], rng: random.Random, depth: int) -> Any:
-    """A value valid against a (practical subset of) JSON Schema."""
-    if not isinstance(schema, Mapping):
-        return None
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return rng.choice(list(schema["enum"]))
-    for key in ("anyOf", "oneOf"):
-        if schema.get(key):
-            return instance_of(schema[key][0], rng, depth)
-    if schema.get("allOf"):
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            merged.update(part)
-        return instance_of(merged, rng, depth)
-    kind = schema.get("type", "object" if "properties" in schema else "string")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    return _BUILDERS.get(str(kind).lower(), _string)(schema, rng, depth)
-
-
-def _object(schema: Mapping[str, Any], rng: random.Random, depth: int) -> dict[str, Any]:
-    properties = schema.get("properties") or {}
-    if depth >= MAX_DEPTH:
-        properties = {k: v for k, v in properties.items() if k in (schema.get("required") or ())}
-    return {name: instance_of(sub, rng, depth + 1) for name, sub in properties.items()}
-
-
-def _array(schema: Mapping[str, Any], rng: random.Random, depth: int) -> list[Any]:
-    low = int(schema.get("minItems", 1 if depth < MAX_DEPTH else 0))
-    high = max(low, min(int(schema.get("maxItems", low + 2)), low + 2))
-    count = 0 if depth >= MAX_DEPTH and low == 0 else rng.randint(low, high)
-    return [instance_of(schema.get("items") or {}, rng, depth + 1) for _ in range(count)]
-
-
-def _string(schema: Mapping[str, Any], rng: random.Random, depth: int) -> str:
-    fmt = schema.get("format")
-    if fmt == "date-time":
-        return _faker.iso8601() + "Z"
-    if fmt == "date":
-        return _faker.date()
-    if fmt == "email":
-        return _faker.email()
-    if fmt in ("uri", "url"):
-        return _faker.url()
-    if fmt == "uuid":
-        return str(_faker.uuid4())
-    low = int(schema.get("minLength", 0))
-    high = int(schema.get("maxLength", max(low, 40)))
-    text = _faker.sentence(nb_words=4).rstrip(".")
-    text = (text * (low // max(len(text), 1) + 1))[: max(high, low)] if len(text) < low else text[:high]
-    return text
-
-
-def _number(schema: Mapping[str, Any], rng: random.Random, depth: int) -> float:
-    low = float(schema.get("minimum", schema.get("exclusiveMinimum", 0)))
-    high = float(schema.get("maximum", schema.get("exclusiveMaximum", low + 100)))
-    return round(rng.uniform(low, high), 2) if high > low else low
-
-
-def _integer(schema: Mapping[str, Any], rng: random.Random, depth: int) -> int:
-    low = int(schema.get("minimum", 0))
-    high = int(schema.get("maximum", low + 100))
-    if "exclusiveMinimum" in schema:
-        low = int(schema["exclusiveMinimum"]) + 1
-    if "exclusiveMaximum" in schema:
-        high = int(schema["exclusiveMaximum"]) - 1
-    return rng.randint(low, max(low, high))
-
-
-_BUILDERS = {
-    "object": _object,
-    "array": _array,
-    "string": _string,
-    "number": _number,
-    "integer": _integer,
-    "boolean": lambda schema, rng, depth: rng.random() < 0.5,
-    "null": lambda schema, rng, depth: None,
-}

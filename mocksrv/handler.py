@@ -34,11 +34,14 @@ from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
 from .shaping import shape
 from .sse import StreamOutcome, write_events
+from .state import StoreUnavailable
 from .store import Choice
 from .timing import Pacer
 
 SESSION_HEADER = "X-Mock-Session"
 SCENARIO_HEADER = "X-Mock-Scenario"
+# The state store is down (state.Outage logs it): the dialect's own "try again" answer.
+STORE_DOWN = MockError(ErrorKind.OVERLOADED, "The server is temporarily unavailable. Please try again later.")
 
 
 @dataclasses.dataclass(slots=True)
@@ -102,6 +105,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         # cycle holding the whole request until a full GC pass. Dropping the traceback ends it.
         error.with_traceback(None)  # (the C-level setter: MockError is a frozen dataclass)
         return error_response(dialect, error, ex.request_id, trace)
+    except StoreUnavailable:
+        return error_response(dialect, STORE_DOWN, ex.request_id, trace)
 
 
 async def answer(ex: Exchange) -> web.StreamResponse:
@@ -138,7 +143,7 @@ async def decide(ex: Exchange) -> tuple[Plan, Choice | None, Shaped] | web.Strea
         raise plan.error
     if plan.fault is not None:
         return await request_fault(plan, ex.request, trace)
-    choice = await services.fixtures.choose(turn, ex.session)
+    choice = await services.fixtures.choose(turn, ex.session, recurs=ex.cached is not None)
     if choice is not None:
         trace.fixture, trace.reply = choice.fixture.id, choice.step_index
         personal = bool(selection and selection.personal)
@@ -247,7 +252,7 @@ async def write_fresh(
     events: Iterable[SSEEvent] = dialect.render_stream(completion, turn)
     if faults is not None:
         events = list(events)
-        faults = faults.within(len(events))
+        faults = faults.placed(events)
     error_event = None
     if faults is not None and faults.error_after is not None:
         error_event = dialect.stream_error_event(

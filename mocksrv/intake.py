@@ -42,7 +42,7 @@ async def read_incoming(
         found = memo.get(dialect, request.path, raw)
         if found is None:
             decoded = trace.body = decode_json(raw, request)
-            entry = memo.put(dialect, request.path, raw, decoded, dialect.normalize(decoded))
+            entry = memo.put(dialect, request.path, raw, decoded, dialect.accept(decoded))
         else:  # these bytes were decoded before: only the content type is left to check
             check_content_type(request)
             trace.body = found.decoded

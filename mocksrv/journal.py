@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,6 +22,11 @@ SENSITIVE_HEADERS = frozenset(
 )
 SENSITIVE_QUERY = frozenset({"api_key", "token"})
 EVENT_DATA_CHARS = 2000  # of each one's data
+SESSION_HEADER = "X-Mock-Session"  # a session named by the client is a name, not a credential
+SHOWN_PREFIX, SHOWN_SUFFIX = 3, 4  # "sk-proj-...a1b2" is shown as "sk-…a1b2"
+SHOWN_MIN_LENGTH = 20  # shorter credentials are shown as "…" alone: 13+ characters stay hidden
+# Keys each entry's hidden session; a fork inherits it, so pre-fork workers agree on it.
+_PROCESS_SECRET = os.urandom(32)
 
 
 @dataclass(slots=True)
@@ -39,9 +47,11 @@ class Trace:
     violations: list[str] = field(default_factory=list)
     first_byte: float | None = None
     raw_body: bytes = b""
+    raw_size: int | None = None  # the body's length when the journal kept only raw_body's head
     # The answer, for the inspector: references only, turned into journal form once, at the end.
     response_body: Any = None  # a rendered JSON body
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
+    response_size: int | None = None  # the answer's length when only response_raw's head is kept
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
 
     @classmethod
@@ -89,13 +99,50 @@ def redact_query(query: MultiMapping[str], sensitive: frozenset[str]) -> dict[st
     return {str(k): ("[redacted]" if k.lower() in sensitive else v) for k, v in query.items()}
 
 
-def bounded_body(body: Any, raw: bytes, limit: int) -> Any:
-    if body is not None and len(raw) <= limit:
+def redact_credential(value: str) -> str:
+    """A credential as the journal shows it: its first 3 and last 4 characters, or nothing if short."""
+    if len(value) < SHOWN_MIN_LENGTH:
+        return "…"
+    return f"{value[:SHOWN_PREFIX]}…{value[-SHOWN_SUFFIX:]}"
+
+
+def session_secret(admin_token: str | None) -> bytes:
+    """What keys the session hash: the admin token when set (shared by every replica of a
+    deployment), else a per-process secret (shared by the pre-fork workers)."""
+    if admin_token:
+        return hashlib.sha256(b"mocksrv-session\0" + admin_token.encode()).digest()
+    return _PROCESS_SECRET
+
+
+def session_key(secret: bytes, session: str) -> str:
+    """A keyed hash of a session: lets `?session=<key>` find entries that show the key redacted."""
+    return hmac.new(secret, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
+
+
+def bounded_body(body: Any, raw: bytes, limit: int, size: int | None = None) -> Any:
+    """The body as sent, or (too long, or not JSON) its first `limit` bytes as text, marked.
+    `size`: the length of a body the journal kept only the head of (shed())."""
+    size = len(raw) if size is None else size
+    if body is not None and size <= limit:
         return body
     if not raw:
         return None
     text = raw[:limit].decode("utf-8", "replace")
-    return {"truncated": len(raw) > limit, "bytes": len(raw), "text": text}
+    return {"truncated": size > limit, "bytes": size, "text": text}
+
+
+def shed(trace: Trace, limit: int) -> None:
+    """Let go of what the journal will never show, before the entry is kept.
+
+    An entry lives until the journal drops it (journal_limit entries later), and builds its
+    view only when read: without this it would hold every body whole, parsed and raw (100
+    requests of 7 MB: 1.4 GB). Bodies over `limit` keep their first `limit` bytes and length.
+    """
+    if len(trace.raw_body) > limit:
+        trace.raw_size, trace.raw_body, trace.body = len(trace.raw_body), trace.raw_body[:limit], None
+    if len(trace.response_raw) > limit:
+        trace.response_size, trace.response_raw = len(trace.response_raw), trace.response_raw[:limit]
+        trace.response_body = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +152,19 @@ class Capture:
     secret_headers: frozenset[str]
     secret_query: frozenset[str]
     body_limit: int
+    session_secret: bytes = _PROCESS_SECRET
 
 
 def captured_request(trace: Trace, headers: MultiMapping[str], url: URL, capture: Capture) -> dict[str, Any]:
     """What the journal shows of the request: headers and query with credentials redacted, the body."""
-    return {
+    shown = {
         "headers": redact_headers(headers, capture.secret_headers),
         "query": redact_query(url.query, capture.secret_query),
-        "body": bounded_body(trace.body, trace.raw_body, capture.body_limit),
+        "body": bounded_body(trace.body, trace.raw_body, capture.body_limit, trace.raw_size),
     }
+    if trace.raw_size is not None:  # cut to the journal's per-body limit (ServerConfig.journal_body_bytes)
+        shown["body_truncated"], shown["body_bytes"] = True, trace.raw_size
+    return shown
 
 
 def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
@@ -121,14 +172,19 @@ def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
     if trace.stream is not None:
         return {"events": _events(trace), "omitted": max(trace.events - len(trace.stream.sent), 0)}
     if trace.response_raw:
-        return {"body": bounded_body(_decoded(trace), trace.response_raw, body_limit)}
+        body = bounded_body(_decoded(trace), trace.response_raw, body_limit, trace.response_size)
+        if trace.response_size is None:
+            return {"body": body}
+        return {"body": body, "body_truncated": True, "body_bytes": trace.response_size}
     return None
 
 
 def _decoded(trace: Trace) -> Any:
     """The answer's JSON: kept by the handler, or decoded from its bytes now that it is read."""
-    if trace.response_body is not None or len(trace.response_raw) > 1 << 20:
+    if trace.response_body is not None or trace.response_size is not None:
         return trace.response_body
+    if len(trace.response_raw) > 1 << 20:  # journal_body_bytes set that high: not decoded
+        return None
     try:
         return orjson.loads(trace.response_raw)
     except orjson.JSONDecodeError:  # a raw replay (an SSE transcript): shown as text
@@ -190,12 +246,22 @@ class Entry:
         self._view["id"] = self.id
         return self._view
 
+    def _session(self) -> dict[str, Any]:
+        """A session the client named is shown as is; one that is its API key only redacted."""
+        session = self.trace.session
+        if session is None or session == self.headers.get(SESSION_HEADER):
+            return {"session": session}
+        return {
+            "session": redact_credential(session),
+            "session_key": session_key(self.capture.session_secret, session),
+        }
+
     def _build(self) -> dict[str, Any]:
         trace = self.trace
         return {
             "id": self.id,
             "time": self.time,
-            "session": trace.session,
+            **self._session(),
             "dialect": trace.dialect,
             "method": self.method,
             "path": self.path,
@@ -225,6 +291,7 @@ def entry(
     capture: Capture,
 ) -> Entry:
     """The journal entry of a request whose answer ends now."""
+    shed(trace, capture.body_limit)
     now = time.perf_counter()
     started = trace.started
     taken = now - started
@@ -232,10 +299,15 @@ def entry(
     return Entry(trace, method, path, status, time.time() - taken, ttfb, taken, headers, url, capture)
 
 
-def select(entries: list[dict[str, Any]], filters: dict[str, str]) -> list[dict[str, Any]]:
-    """Apply ?session= ?dialect= ?fixture= ?status= ?limit= (newest entries kept by limit)."""
+def select(entries: list[dict[str, Any]], filters: dict[str, str], capture: Capture) -> list[dict[str, Any]]:
+    """Apply ?session= ?dialect= ?fixture= ?status= ?limit= (newest entries kept by limit).
+
+    ?session= takes a session's name or its full API key (matched through the keyed hash)."""
     chosen = entries
-    for key in ("session", "dialect", "fixture", "scenario"):
+    if "session" in filters:
+        named, hashed = filters["session"], session_key(capture.session_secret, filters["session"])
+        chosen = [e for e in chosen if e.get("session") == named or e.get("session_key") == hashed]
+    for key in ("dialect", "fixture", "scenario"):
         if key in filters:
             chosen = [e for e in chosen if str(e.get(key)) == filters[key]]
     if "status" in filters:

@@ -10,9 +10,13 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .patterns import PatternError, compile_pattern
+from .safeyaml import ExpansionError, load_yaml
 from .schemas import SchemaRegistry
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# The sections a fixture file may hold and the schema each is checked against.
+SECTIONS = (("fixtures", "fixture"), ("scenarios", "scenario"), ("keys", "scenario"), ("models", "models"))
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
@@ -24,6 +28,7 @@ class Documents:
     scenarios: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     bodies: dict[str, bytes] = field(default_factory=dict)  # fixture id -> its raw body_file
+    models: list[dict[str, Any]] = field(default_factory=list)  # catalog entries (catalog.py)
 
 
 def files_in(path: Path) -> list[Path]:
@@ -44,28 +49,27 @@ def parse_file(path: Path) -> Any:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"file is larger than {MAX_FILE_BYTES} bytes")
     text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    return json.loads(text) if path.suffix == ".json" else load_yaml(text)
 
 
 def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
     """Schema problems of one document as `pointer: message` strings (empty when valid)."""
     if not isinstance(document, dict):
-        return ["/: a fixture file holds an object with `fixtures:` and/or `scenarios:`"]
-    problems = []
-    for part, schema in (("fixtures", "fixture"), ("scenarios", "scenario"), ("keys", "scenario")):
+        return ["/: a fixture file holds an object with `fixtures:`, `scenarios:` and/or `models:`"]
+    problems = surrogate_problems(document)
+    for part, schema in SECTIONS:
         if part in document:
             problems += [str(v) for v in schemas.violations(schema, {part: document[part]})]
-    unknown = set(document) - {"fixtures", "scenarios", "keys"}
+    unknown = set(document) - {part for part, _ in SECTIONS}
     problems += [
-        f"/{key}: unknown top-level key (expected fixtures, scenarios or keys)" for key in sorted(unknown)
+        f"/{key}: unknown top-level key (expected fixtures, scenarios, keys or models)"
+        for key in sorted(unknown)
     ]
     problems += _semantic_problems(document)
     return problems
 
 
 def _semantic_problems(document: dict[str, Any]) -> list[str]:
-    import re
-
     problems = []
     for i, fixture in enumerate(document.get("fixtures") or ()):
         match = fixture.get("match") if isinstance(fixture, dict) else None
@@ -73,10 +77,39 @@ def _semantic_problems(document: dict[str, Any]) -> list[str]:
             pattern = (match or {}).get(key, {}).get("regex") if isinstance(match, dict) else None
             if isinstance(pattern, str):
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
+                    compile_pattern(pattern)
+                except PatternError as exc:
                     problems.append(f"/fixtures/{i}/match/{key}/regex: invalid regular expression: {exc}")
     return problems
+
+
+def surrogate_problems(document: Any, limit: int = 10) -> list[str]:
+    """Strings that hold a lone surrogate: Python accepts them from JSON's `\\ud800` or YAML's
+    `"\\ud800"`, but they cannot be encoded as UTF-8, so every reply made from them would fail."""
+    problems: list[str] = []
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending and len(problems) < limit:
+        pointer, value = pending.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                problems.append(f"{pointer or '/'}: text holds a lone surrogate (not valid Unicode)")
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+                if isinstance(key, str) and _has_surrogate(key):
+                    problems.append(f"{step}: key holds a lone surrogate (not valid Unicode)")
+                pending.append((step, item))
+        elif isinstance(value, list):
+            pending += [(f"{pointer}/{i}", item) for i, item in reversed(list(enumerate(value)))]
+    return problems
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
@@ -91,6 +124,12 @@ def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
         for path in files_in(root):
             try:
                 document = parse_file(path)
+            except ExpansionError as exc:
+                problems.append(f"{path}: {exc.pointer}: {exc.message}")
+                continue
+            except RecursionError:
+                problems.append(f"{path}: /: cannot parse: nested too deeply")
+                continue
             except (ValueError, yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
                 problems.append(f"{path}: /: cannot parse: {_one_line(exc)}")
                 continue
@@ -116,6 +155,7 @@ def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
                         problems.append(f"{path}: /fixtures/{i}/raw/body_file: {exc}")
             documents.scenarios += document.get("scenarios") or ()
             documents.keys.update(document.get("keys") or {})
+            documents.models += document.get("models") or ()
     if problems:
         raise ConfigError(problems)
     return documents

@@ -16,6 +16,7 @@ from .handler import error_response
 from .journal import TRACE, Capture, Entry, Trace, entry, trace_of
 from .model import ErrorKind
 from .services import SERVICES, Services
+from .state import StoreUnavailable
 
 log = logging.getLogger("mocksrv")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -129,7 +130,10 @@ async def _record(request: web.Request, trace: Trace, status: int) -> None:
 
 
 async def _keep(services: Services, record: Entry) -> None:
-    await services.state.journal_add(record)
+    try:
+        await services.state.journal_add(record)
+    except StoreUnavailable:  # the entry is lost, the answer stands (the store logs the outage)
+        return
     _push(services, record)
 
 

@@ -165,6 +165,7 @@ class SSEEvent:
     eol: str = "\n"
     content: bool = False  # carries generated text: paced by token timing
     terminal: bool = False  # a closing marker ([DONE], message_stop): dropped by truncation
+    unread: bool = False  # clients skip it unparsed (a ping): a malformed fault never lands here
 
     def encode(self) -> bytes:
         eol = self.eol

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import itertools
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from aiohttp import web
 
 from .dialects import all_dialects
 from .dialects.base import Dialect, Incoming, RouteSpec
+from .errors import MockError
+from .model import ErrorKind
 
 HOP_BY_HOP = frozenset(
     {
@@ -42,7 +45,30 @@ SESSION = web.AppKey("mocksrv.session", aiohttp.ClientSession)
 _counter = itertools.count(1)
 
 
+def traversing_segment(match_info: dict[str, str]) -> str | None:
+    """A path parameter that would climb out of its place in the upstream path (`..%2F`)."""
+    for value in match_info.values():
+        if "/" in value or "\\" in value or value.strip(".") == "":
+            return value
+    return None
+
+
+def refused(dialect: Dialect, value: str) -> web.Response:
+    """The dialect's own not-found answer; nothing goes upstream."""
+    error = MockError(ErrorKind.NOT_FOUND, f"{value!r} is not a valid resource name.")
+    rendered = dialect.render_error(error, dialect.new_request_id(uuid.uuid4().hex))
+    return web.Response(
+        body=dialect.encode_body(rendered.body),
+        status=rendered.status,
+        headers=rendered.headers,
+        content_type="application/json",
+    )
+
+
 async def forward(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
+    unsafe = traversing_segment(dict(request.match_info))
+    if unsafe is not None:
+        return refused(dialect, unsafe)
     body = await request.read()
     native_path = request.path.removeprefix(dialect.prefix)
     url = request.app[UPSTREAM].rstrip("/") + native_path
@@ -109,7 +135,7 @@ def _last_user(dialect: Dialect, route: RouteSpec, request: web.Request, body: b
     import orjson
 
     try:
-        parsed = dialect.normalize(orjson.loads(body)) if body else None
+        parsed = dialect.accept(orjson.loads(body)) if body else None
         incoming = Incoming(
             request.method,
             request.path,

@@ -16,3 +16,4 @@ def _locate(name: str) -> Path:
 
 SCHEMAS_DIR = _locate("schemas")
 FIXTURES_DIR = _locate("fixtures")
+MODELS_DIR = _locate("models")

@@ -7,12 +7,64 @@ several processes share one state; nothing else in mocksrv knows which store is 
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections import OrderedDict, deque
 from typing import Any, Protocol
 
 from .errors import ConfigError
 from .journal import Journaled
+
+log = logging.getLogger("mocksrv")
+OUTAGE_LOG_INTERVAL_S = 10.0  # while the store is down, one log line per interval
+
+
+class StoreUnavailable(Exception):
+    """The state store cannot be reached (a shared store's outage). Requests get the dialect's
+    own overloaded answer (clients retry those) until it is back; nothing waits for it."""
+
+
+class Outage:
+    """Failed calls to the state store, reported as one log line per interval with their count.
+
+    An outage of a few seconds fails thousands of requests: a traceback each would flood the
+    log, and the log would say nothing about when the store came back.
+    """
+
+    def __init__(self, interval_s: float = OUTAGE_LOG_INTERVAL_S):
+        self.interval_s = interval_s
+        self.down_since: float | None = None
+        self._failed = 0  # since the last line
+        self._reported_at = 0.0
+
+    def failed(self, error: BaseException) -> StoreUnavailable:
+        """Count a failed call; the exception for the caller to raise."""
+        now = time.monotonic()
+        self._failed += 1
+        if self.down_since is None:
+            self.down_since = self._reported_at = now
+            self._failed = 0
+            log.error("state store unavailable (%s); answering requests with overloaded errors", error)
+        elif now - self._reported_at >= self.interval_s:
+            log.error(
+                "state store still unavailable after %.0f s: %d calls failed in the last %.0f s (%s)",
+                now - self.down_since,
+                self._failed,
+                now - self._reported_at,
+                error,
+            )
+            self._failed, self._reported_at = 0, now
+        return StoreUnavailable(str(error))
+
+    def succeeded(self) -> None:
+        """A call went through: if the store was down, say it is back (once)."""
+        if self.down_since is not None:
+            log.warning(
+                "state store available again after %.1f s (%d calls failed since the last report)",
+                time.monotonic() - self.down_since,
+                self._failed,
+            )
+            self.down_since, self._failed = None, 0
 
 
 class StateStore(Protocol):
@@ -44,6 +96,22 @@ class StateStore(Protocol):
     async def reset(self) -> None:
         """Clear journal, cursors, run-time documents and settings."""
 
+    async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
+        """Keep a JSON record (a stored response, a cache entry...) until `expires_at` on the
+        mocksrv clock (clock.py); at most MAX_RECORDS per kind, the oldest written goes first."""
+
+    async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        """The record, or None when absent or expired at `now` (mocksrv clock time)."""
+
+    async def record_delete(self, kind: str, key: str) -> bool: ...
+
+    async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
+        """Add to a record of named totals atomically (usage, rate buckets); returns the totals.
+        At most MAX_RECORDS keys per kind, the least recently added to goes first."""
+
+    async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
+        """Every key's totals of one kind."""
+
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         """Record that a worker process is alive (survives reset: it is not user state)."""
 
@@ -64,6 +132,9 @@ class StateStore(Protocol):
 # Cursors kept per (session, fixture or scenario); past this the least recently used goes
 # (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
 MAX_CURSORS = 10_000
+# Records and tallies kept per kind (stored responses, cache entries, usage totals...): past
+# this the oldest goes, so no client can grow the state without bound.
+MAX_RECORDS = 10_000
 
 
 class MemoryStore:
@@ -78,6 +149,8 @@ class MemoryStore:
         self._settings: dict[str, str] = {}
         self._ids = itertools.count(1)  # not reset: ids stay unique for a journal reader
         self._workers: dict[str, dict[str, Any]] = {}
+        self._records: dict[str, OrderedDict[str, tuple[float | None, dict[str, Any]]]] = {}
+        self._tallies: dict[str, OrderedDict[str, dict[str, float]]] = {}
 
     async def advance(self, cursor: str) -> int:
         position = self._cursors.get(cursor, 0)
@@ -135,7 +208,42 @@ class MemoryStore:
             self._versions[kind] = self._versions.get(kind, 0) + 1
         self._documents.clear()
         self._settings.clear()
+        self._records.clear()
+        self._tallies.clear()
         self.epoch += 1
+
+    async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
+        records = self._records.setdefault(kind, OrderedDict())
+        records.pop(key, None)
+        records[key] = (expires_at, value)
+        if len(records) > MAX_RECORDS:
+            records.popitem(last=False)
+
+    async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        found = self._records.get(kind, {}).get(key)
+        if found is None:
+            return None
+        expires_at, value = found
+        if expires_at is not None and expires_at <= now:
+            del self._records[kind][key]
+            return None
+        return value
+
+    async def record_delete(self, kind: str, key: str) -> bool:
+        return self._records.get(kind, {}).pop(key, None) is not None
+
+    async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
+        tallies = self._tallies.setdefault(kind, OrderedDict())
+        totals = tallies.pop(key, None) or {}
+        for name, amount in amounts.items():
+            totals[name] = totals.get(name, 0) + amount
+        tallies[key] = totals
+        if len(tallies) > MAX_RECORDS:
+            tallies.popitem(last=False)
+        return dict(totals)
+
+    async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
+        return {key: dict(totals) for key, totals in self._tallies.get(kind, {}).items()}
 
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         self._workers[worker] = {**info, "seen": time.time()}

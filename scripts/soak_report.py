@@ -54,6 +54,20 @@ def rss_growth(samples: list[Sample], warmup: float) -> tuple[float, float, floa
     return baseline, final, final / baseline - 1
 
 
+# What the page says before the run's figures: what the soak does and when it fails.
+ABOUT = [
+    "# Soak test",
+    "",
+    "`make soak` (`scripts/soak.py`, `DURATION` minutes, default 10) starts `mocksrv serve` on a free",
+    "loopback port and drives it with mixed traffic: several dialects, streamed and not, scenarios",
+    "that error, cut, stall, hang and garble, clients that hang up mid-stream or time out, malformed",
+    "bodies. It samples the server every interval (RSS, open file descriptors, open tasks, journal",
+    "size, requests/s) and fails when RSS after warm-up grows by more than the threshold (10% by",
+    "default), when descriptors or tasks do not return to their idle level once traffic stops, when",
+    "the server logs a traceback, or when it does not exit 0 on SIGTERM.",
+]
+
+
 def write_report(
     args: argparse.Namespace,
     samples: list[Sample],
@@ -79,7 +93,9 @@ def write_report(
     ok = all(passed for passed, _ in checks)
     minutes = samples[-1].elapsed / 60
     lines = [
-        "# Soak test results",
+        *ABOUT,
+        "",
+        "## Latest results",
         "",
         f"`make soak DURATION={args.minutes:g}` (scripts/soak.py) on {time.strftime('%Y-%m-%d')}, "
         f"Python {platform.python_version()}, aiohttp {aiohttp.__version__}, {platform.machine()}: "

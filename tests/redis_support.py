@@ -41,8 +41,8 @@ def find_redis_server() -> str | None:
 class RedisServer:
     """redis-server on a free loopback port, no persistence, in its own directory."""
 
-    def __init__(self, binary: str, directory: Path):
-        self.port = free_port()
+    def __init__(self, binary: str, directory: Path, port: int | None = None):
+        self.port = port or free_port()  # a given port: a restart after a simulated outage
         options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)]
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), *options],
@@ -127,6 +127,7 @@ class Mocksrv:
         return self.proc.returncode if self.proc else 0
 
     def control(self, method: str, path: str, **kwargs) -> rawhttp.RawResponse:
+        kwargs.setdefault("headers", {"Content-Type": "application/json"})  # as every control client does
         return rawhttp.request(method, f"{self.url}/_mock{path}", **kwargs)
 
     def journal(self, session: str) -> list[dict]:

@@ -44,3 +44,16 @@ def test_configmap_fixtures_load_from_a_configmap_volume_layout(tmp_path):
     documents = load([tmp_path], SchemaRegistry())  # no duplicate ids from the hidden copies
     assert [f["id"] for f in documents.fixtures] == ["weather", "onboarding"]
     assert [s["name"] for s in documents.scenarios] == ["flaky"]
+
+
+def test_no_admin_token_ships_and_the_pods_require_one():
+    """The operator creates the Secret (`kubectl create secret generic mocksrv-admin ...`)."""
+    docs = manifests()
+    for name, doc in docs.items():
+        if doc["kind"] == "Secret":
+            assert not doc.get("data") and not doc.get("stringData"), name
+    assert "change-me" not in "".join(p.read_text() for p in K8S.glob("*.yaml"))
+    (container,) = docs["Deployment/mocksrv"]["spec"]["template"]["spec"]["containers"]
+    (token,) = [e for e in container["env"] if e["name"] == "MOCKSRV_ADMIN_TOKEN"]
+    reference = token["valueFrom"]["secretKeyRef"]
+    assert reference["name"] == "mocksrv-admin" and reference.get("optional", False) is False

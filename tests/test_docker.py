@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -151,11 +152,37 @@ def test_entrypoint_runs_outside_docker(image: Stage, tmp_path: Path):
     assert failing.returncode != 0  # nothing listens any more: the probe says unhealthy
 
 
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` (the forms the file uses)."""
+
+    def one(match: re.Match) -> str:
+        name, form, word = match.group(1), match.group(2), match.group(3)
+        value = env.get(name, "")
+        if form == ":?" and not value:
+            raise ValueError(f"{name}: {word}")
+        return value or (word if form == ":-" else "")
+
+    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", one, text)
+
+
+def test_compose_needs_an_operator_chosen_token_and_binds_loopback():
+    text = COMPOSE.read_text()
+    assert "change-me" not in text
+    with pytest.raises(ValueError, match="MOCKSRV_ADMIN_TOKEN"):
+        interpolate(text, {})  # `docker compose up` stops here
+    compose = yaml.safe_load(interpolate(text, {"MOCKSRV_ADMIN_TOKEN": "chosen"}))
+    mocksrv = compose["services"]["mocksrv"]
+    assert mocksrv["environment"]["MOCKSRV_ADMIN_TOKEN"] == "chosen"
+    assert mocksrv["ports"] == ["127.0.0.1:8080:8080"]
+    for service in compose["services"].values():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), port
+
+
 def test_compose_example(tmp_path: Path):
-    compose = yaml.safe_load(COMPOSE.read_text())
+    compose = yaml.safe_load(interpolate(COMPOSE.read_text(), {"MOCKSRV_ADMIN_TOKEN": "chosen"}))
     mocksrv, app = compose["services"]["mocksrv"], compose["services"]["app"]
     assert mocksrv["build"] == "."
-    assert "MOCKSRV_ADMIN_TOKEN" in mocksrv["environment"]
     assert app["depends_on"]["mocksrv"]["condition"] == "service_healthy"
     assert app["environment"]["OPENAI_BASE_URL"] == "http://mocksrv:8080/openai/v1"
     for service in (mocksrv, app):
@@ -193,9 +220,13 @@ def test_compose_app_talks_to_mocksrv():
     assert result.stdout.count("\n") == 2
 
 
-def test_the_image_refuses_to_start_without_an_admin_token(image: Stage, tmp_path: Path):
-    """Listening on 0.0.0.0 (the image's MOCKSRV_HOST) needs MOCKSRV_ADMIN_TOKEN; it stops before binding."""
+@pytest.mark.parametrize("token", [None, "", "  "])
+def test_the_image_refuses_to_start_without_an_admin_token(image: Stage, tmp_path: Path, token: str | None):
+    """Listening on 0.0.0.0 (the image's MOCKSRV_HOST) needs MOCKSRV_ADMIN_TOKEN; it stops before binding.
+    An empty one (a Kubernetes Secret without a value) counts as none."""
     env = {k: v for k, v in os.environ.items() if k != "MOCKSRV_ADMIN_TOKEN"}
+    if token is not None:
+        env["MOCKSRV_ADMIN_TOKEN"] = token
     env.update(image.env(), MOCKSRV_FIXTURES=str(tmp_path), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
     command = image.exec_form("ENTRYPOINT") + image.exec_form("CMD")
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)

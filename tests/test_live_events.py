@@ -106,7 +106,7 @@ def test_heartbeats_and_reset_notices(make_server):
         frames = stream.frames()
         assert next(frames) == (None, "connected")
         assert next(frames) == (None, "heartbeat")
-        assert rawhttp.post(f"{live.url}/_mock/reset").status == 200
+        assert rawhttp.post(f"{live.url}/_mock/reset", json={}).status == 200
         assert next(f for f in frames if f[0] is not None)[0] == "reset"
     finally:
         stream.close()

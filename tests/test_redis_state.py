@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from redis_support import ROOT, Mocksrv, RedisServer, find_redis_server, free_port
@@ -161,7 +162,7 @@ def test_reset_through_one_clears_both(pair):
     a, b = pair
     session = new_session()
     a.chat(session, scenario="flaky")
-    assert b.control("POST", "/reset").status == 200
+    assert b.control("POST", "/reset", json={}).status == 200
     assert a.journal(session) == [] == b.journal(session)
     assert a.chat(session, scenario="flaky").headers["x-mocksrv-step"] == "0"  # cursors restart
 
@@ -216,18 +217,61 @@ def test_workers_share_one_port_and_stop_together(redis_server, tmp_path):
     assert not any(alive(pid) for pid in pids)
 
 
-def test_master_stops_everything_when_a_worker_dies(redis_server, tmp_path):
-    master = Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2")).start().wait_ready()
-    pids = worker_pids(master)
-    os.kill(pids[0], signal.SIGKILL)
+def pid_of_worker(answer) -> int:
+    return int(answer.headers["x-mocksrv-worker"].rsplit(":", 1)[1])
+
+
+def children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def all_listening(master: Mocksrv) -> Mocksrv:
+    """Once the banner names every worker (health answers as soon as one of them listens)."""
+    deadline = time.monotonic() + 30
+    while "  workers    2 (pids" not in master.log.read_text():
+        assert time.monotonic() < deadline and master.proc.poll() is None
+        time.sleep(0.05)
+    return master
+
+
+def test_master_restarts_a_worker_that_dies(redis_server, tmp_path):
+    master = all_listening(Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2")).start())
     try:
-        assert master.proc.wait(30) != 0
+        pids = worker_pids(master)
+        os.kill(pids[0], signal.SIGKILL)
+        time.sleep(0.2)  # gone from the port's group: new connections go to the other
+        answered: set[int] = set()
+        deadline = time.monotonic() + 20
+        while not answered - set(pids):  # until the replacement answers too
+            assert time.monotonic() < deadline, f"no new worker; answered by {answered}"
+            answer = master.chat(new_session())
+            assert answer.status == 200
+            answered.add(pid_of_worker(answer))
+        assert pids[0] not in answered and master.proc.poll() is None and alive(pids[1])
+        assert len(children(master.proc.pid)) == 2
+        assert "was killed by SIGKILL" in master.log.read_text()
     finally:
-        master.stop()
-    deadline = time.monotonic() + 10
-    while alive(pids[1]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not alive(pids[1])
+        assert master.stop() == 0
+
+
+def test_a_worker_that_keeps_dying_is_given_up_on_while_the_other_serves(redis_server, tmp_path):
+    master = all_listening(Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2")).start())
+    try:
+        survivor = min(children(master.proc.pid))
+        deadline = time.monotonic() + 40
+        while "not restarting it again" not in master.log.read_text():
+            assert time.monotonic() < deadline and master.proc.poll() is None
+            for pid in children(master.proc.pid) - {survivor}:  # each replacement dies at once
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+        log = master.log.read_text()
+        assert "restarting it in 0.5 s" in log and "restarting it in 4.0 s" in log  # backed off
+        time.sleep(1)
+        assert children(master.proc.pid) == {survivor}
+        answers = [master.chat(new_session()) for _ in range(5)]
+        assert {(a.status, pid_of_worker(a)) for a in answers} == {(200, survivor)}
+    finally:
+        assert master.stop() == 0
 
 
 def test_unreachable_state_stops_start_up_with_a_clear_message():
@@ -328,3 +372,11 @@ def test_open_state_picks_the_store_from_the_url():
     assert isinstance(redis_store, RedisStore) and redis_store.prefix == "team-a:"
     with pytest.raises(ConfigError, match="unsupported state URL"):
         open_state("memcached://127.0.0.1:11211", 10)
+
+
+def test_the_clock_moved_on_one_process_is_the_clock_of_both(pair):
+    a, b = pair
+    assert a.control("POST", "/clock", json={"advance_s": 120}).status == 200
+    assert b.control("GET", "/clock").json()["offset_s"] == 120
+    b.control("POST", "/reset", json={})
+    assert a.control("GET", "/clock").json()["offset_s"] == 0

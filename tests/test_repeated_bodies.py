@@ -24,7 +24,8 @@ def answered_by(response: rawhttp.RawResponse) -> tuple[int, str | None]:
 
 
 def control(live: MockServer, method: str, path: str, body: object | None = None) -> None:
-    response = rawhttp.request(method, live.url + "/_mock" + path, json=body)
+    headers = {"Content-Type": "application/json"}  # as every control client does
+    response = rawhttp.request(method, live.url + "/_mock" + path, json=body, headers=headers)
     assert response.status < 300, response.text
 
 

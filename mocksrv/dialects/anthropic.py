@@ -39,6 +39,7 @@ StreamBlock = tuple[JSON, list[tuple[JSON, bool]]]
 
 
 class AnthropicMessages(Dialect):
+    family = "anthropic"
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"
@@ -129,11 +130,11 @@ class AnthropicMessages(Dialect):
         yield _event({"type": "message_start", "message": start})
         blocks = list(self._blocks(reply, turn))
         if not blocks:
-            yield _event({"type": "ping"})
+            yield _ping()
         for index, (opening, deltas) in enumerate(blocks):
             yield _event({"type": "content_block_start", "index": index, "content_block": opening})
             if index == 0:
-                yield _event({"type": "ping"})
+                yield _ping()
             for delta, is_content in deltas:
                 yield _event(
                     {"type": "content_block_delta", "index": index, "delta": delta}, content=is_content
@@ -170,7 +171,7 @@ class AnthropicMessages(Dialect):
         return _event({"type": "error", "error": wire.error_object(error)})
 
     def keepalive(self) -> bytes:
-        return _event({"type": "ping"}).encode()
+        return _ping().encode()
 
     def new_request_id(self, seed: str) -> str:
         return wire.request_id(seed)
@@ -186,6 +187,11 @@ class AnthropicMessages(Dialect):
 def _event(data: JSON, content: bool = False, terminal: bool = False) -> SSEEvent:
     """The SDK dispatches on the `event:` name, so it always equals data.type."""
     return SSEEvent(dumps(data), data["type"], content=content, terminal=terminal)
+
+
+def _ping() -> SSEEvent:
+    """The SDK dispatches on the event name and never parses a ping's data."""
+    return SSEEvent(dumps({"type": "ping"}), "ping", unread=True)
 
 
 def _tool_block(call: ToolCall) -> StreamBlock:

@@ -151,10 +151,12 @@ def error_object(error: MockError) -> JSON:
 
 def error_headers(error: MockError) -> dict[str, str]:
     headers: dict[str, str] = {}
-    if error.kind in (ErrorKind.RATE_LIMIT, ErrorKind.QUOTA):
+    if error.kind is ErrorKind.RATE_LIMIT:  # the API always says when to come back
+        headers.update(rate_limit_headers(exhausted=True, reset_in=error.retry_delay_s))
+    elif error.kind is ErrorKind.QUOTA:  # a monthly limit: no retry-after unless scripted
         headers.update(rate_limit_headers(exhausted=True, reset_in=error.retry_after or 60))
-    if error.retry_after is not None:
-        headers["retry-after"] = f"{error.retry_after:g}"
+    if error.kind is ErrorKind.RATE_LIMIT or error.retry_after is not None:
+        headers["retry-after"] = f"{error.retry_delay_s:g}"
     if error.kind is ErrorKind.QUOTA:
         headers["x-should-retry"] = "false"
     headers.update(error.headers)

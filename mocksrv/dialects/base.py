@@ -90,10 +90,22 @@ class Dialect:
     routes: ClassVar[tuple[RouteSpec, ...]]
     auth: ClassVar[AuthScheme]
     schema_dir: ClassVar[str]
+    family: ClassVar[str] = "openai"  # which model-catalog family (catalog.py) its names belong to
     auth_hint: ClassVar[str] = ""
     stream_content_type: ClassVar[str] = "text/event-stream; charset=utf-8"
+    # A top-level `null` is taken as the parameter left out (the OpenAI API does so although
+    # its OpenAPI document declares few nulls), except for `null_kept`: the required
+    # parameters, where a null stays the schema's 400 (schemas/openai/README.md).
+    null_means_absent: ClassVar[bool] = False
+    null_kept: ClassVar[frozenset[str]] = frozenset()
 
     # ---- request side -------------------------------------------------------------------
+    def accept(self, body: JSON) -> JSON:
+        """The decoded body as validated and parsed: nulls that mean absent dropped, normalized."""
+        if self.null_means_absent and isinstance(body, dict) and None in body.values():
+            body = {k: v for k, v in body.items() if v is not None or k in self.null_kept}
+        return self.normalize(body)
+
     def normalize(self, body: JSON) -> JSON:
         """Adjust a request body before schema validation (e.g. accept camelCase)."""
         return body

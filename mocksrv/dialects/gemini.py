@@ -61,6 +61,7 @@ def text_of(content: Any) -> str:
 
 
 class GeminiGenerate(Dialect):
+    family = "gemini"
     name = "gemini"
     prefix = "/gemini"
     base_path = "/gemini"

@@ -65,7 +65,7 @@ def message_of(error: MockError) -> str:
 
 
 def retry_delay(error: MockError) -> str:
-    return f"{error.retry_after if error.retry_after is not None else 1:g}s"
+    return f"{error.retry_delay_s:g}s"
 
 
 def status_of(error: MockError) -> tuple[int, JSON]:

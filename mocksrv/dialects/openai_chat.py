@@ -82,6 +82,7 @@ class OpenAIChat(OpenAIErrors):
             extras={
                 "tool_choice": body.get("tool_choice"),
                 "logprobs": body.get("top_logprobs", 0) if body.get("logprobs") else None,
+                "schema_name": (fmt.get("json_schema") or {}).get("name") if isinstance(fmt, dict) else None,
             },
         )
 

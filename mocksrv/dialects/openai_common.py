@@ -41,10 +41,24 @@ RATE_LIMIT_HEADERS = {
 }
 
 
+def duration(seconds: float) -> str:
+    """OpenAI's reset format: `6ms`, `1s`, `17.5s`, `6m0s`, `1h2m3s`."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    text = f"{round(rest, 3):g}s"
+    if minutes or hours:
+        text = f"{minutes}m{text}"
+    return f"{hours}h{text}" if hours else text
+
+
 class OpenAIErrors(Dialect):
     """Error envelope `{"error": {message, type, param, code}}`, its headers, success headers."""
 
     errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
+    null_means_absent = True
+    null_kept = frozenset({"model", "messages", "input"})
     success_headers: ClassVar[dict[str, str]] = {
         "openai-version": "2020-10-01",
         "openai-processing-ms": "1",
@@ -70,12 +84,14 @@ class OpenAIErrors(Dialect):
 
     def error_headers(self, error: MockError) -> dict[str, str]:
         headers: dict[str, str] = {}
-        if error.kind is ErrorKind.RATE_LIMIT:
+        if error.kind is ErrorKind.RATE_LIMIT:  # the whole set, with a default delay
+            reset = duration(error.retry_delay_s)
             headers.update(RATE_LIMIT_HEADERS)
             headers["x-ratelimit-remaining-requests"] = "0"
-        if error.retry_after is not None:
-            headers["retry-after"] = f"{error.retry_after:g}"
-            headers["retry-after-ms"] = str(int(error.retry_after * 1000))
+            headers["x-ratelimit-reset-requests"] = headers["x-ratelimit-reset-tokens"] = reset
+        if error.kind is ErrorKind.RATE_LIMIT or error.retry_after is not None:
+            headers["retry-after"] = f"{error.retry_delay_s:g}"
+            headers["retry-after-ms"] = str(int(error.retry_delay_s * 1000))
         if error.kind is ErrorKind.QUOTA:
             headers["x-should-retry"] = "false"
         headers.update(error.headers)

@@ -95,7 +95,11 @@ class OpenAIResponses(OpenAIErrors):
             response_schema=schema if isinstance(schema, dict) else None,
             # Reasoning text is shown only as a requested summary (design §7).
             show_reasoning=bool(as_dict(body.get("reasoning")).get("summary")),
-            extras={"tool_choice": body.get("tool_choice"), "echo": echo_fields(body)},
+            extras={
+                "tool_choice": body.get("tool_choice"),
+                "echo": echo_fields(body),
+                "schema_name": fmt.get("name"),
+            },
         )
 
     # ---- rendering ----------------------------------------------------------------------

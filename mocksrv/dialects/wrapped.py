@@ -2,7 +2,10 @@
 
 Streams pass through unwrapped (plain chat.completion.chunk events and `[DONE]`): a wrapping
 response interceptor of such gateways applies to JSON bodies, not to event streams. An error
-inside a stream is the same envelope as any other error.
+inside a stream is the same envelope as any other error, plus the OpenAI `error` object: the
+openai SDKs raise on an event only for a top-level `error` key, and would otherwise end the
+stream silently, the text cut short. A JSON error body needs no such key (its HTTP status
+makes every client raise), so it stays the envelope design §7 pins.
 """
 
 from __future__ import annotations
@@ -37,4 +40,5 @@ class WrappedChat(OpenAIChat):
         )
 
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
-        return SSEEvent(dumps(self.render_error(error, request_id).body))
+        body = {**self.render_error(error, request_id).body, "error": self.error_object(error)}
+        return SSEEvent(dumps(body))

@@ -9,11 +9,15 @@ export function eventsUrl() {
   return `/_mock/events${token ? `?token=${encodeURIComponent(token)}` : ""}`;
 }
 
-/** fetch() of a control route, with the admin token; rejects with the server's message. */
+/** fetch() of a control route, with the admin token; rejects with the server's message.
+ * Calls that change state go as JSON and same-origin: the server refuses anything else. */
 export async function api(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
   if (token) headers["X-Mock-Admin-Token"] = token;
-  const response = await fetch(path, Object.assign({}, options, { headers }));
+  const method = (options.method || "GET").toUpperCase();
+  if (method === "POST" || method === "PUT") headers["Content-Type"] = "application/json";
+  const request = Object.assign({ credentials: "same-origin", mode: "same-origin" }, options, { headers });
+  const response = await fetch(path, request);
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
     try {
