@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from . import prebuilt, rendered
+from .crossturn import check_turns
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -50,6 +51,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
                 dialect, dialect.render_model(incoming.match_info["model"]), request_id, trace
             )
         check_schema(dialect, route.operation, incoming, services.schemas, parsed)
+        check_turns(dialect, incoming, services.config, services.catalog, trace, parsed)
         turn = parse_turn(dialect, incoming, parsed)
         if route.operation == "count_tokens":
             return json_response(dialect, dialect.render_count(turn), request_id, trace)
