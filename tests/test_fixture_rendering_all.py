@@ -22,9 +22,9 @@ from openai_family import FAMILY
 
 from mocksrv import loader
 from mocksrv.dialects.anthropic_turns import thinking_signature
-from mocksrv.signing import signer_for
 from mocksrv.resources import FIXTURES_DIR
 from mocksrv.schemas import SchemaRegistry
+from mocksrv.signing import signer_for
 from mocksrv.testing import MockServer
 
 SCHEMAS = SchemaRegistry()
@@ -106,7 +106,8 @@ def anthropic_request(ask: Ask, thinking: bool) -> dict[str, Any]:
         # With thinking on, the tool loop's turn keeps the thinking block it was given (signed).
         kept = {"type": "thinking", "thinking": "", "signature": thinking_signature(signer_for(0), "")}
         opening = [kept] if thinking else []
-        messages += [{"role": "assistant", "content": [*opening, call]}, {"role": "user", "content": [result]}]
+        turn = {"role": "assistant", "content": [*opening, call]}
+        messages += [turn, {"role": "user", "content": [result]}]
     return body
 
 
