@@ -46,14 +46,24 @@ def of_type(message: Any, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def check(body: dict[str, Any], signer: Signer, thinking_on: bool) -> MockError | None:
     messages = [m for m in body.get("messages") or () if isinstance(m, dict)]
-    for rule in (tool_uses_answered, tool_results_expected, thinking_first, signatures_ours):
-        error = rule(messages, signer)
-        if error is not None:
-            return error
-    return tool_loop_keeps_thinking(messages) if thinking_on else None
+    # A continued message thread: the earlier turns are held by the server, so the first
+    # message's tool results answer calls this request cannot see; they are not judged.
+    first = 1 if continues_thread(body) else 0
+    return (
+        tool_uses_answered(messages)
+        or tool_results_expected(messages, first)
+        or thinking_first(messages)
+        or signatures_ours(messages, signer)
+        or (tool_loop_keeps_thinking(messages) if thinking_on else None)
+    )
 
 
-def tool_uses_answered(messages: list[dict[str, Any]], signer: Signer) -> MockError | None:
+def continues_thread(body: dict[str, Any]) -> bool:
+    thread = body.get("thread")
+    return isinstance(thread, dict) and thread.get("type") == "continue"
+
+
+def tool_uses_answered(messages: list[dict[str, Any]]) -> MockError | None:
     """Every `tool_use` is answered by a `tool_result` in the very next (user) message."""
     for i, message in enumerate(messages[:-1]):
         if message.get("role") != "assistant":
@@ -71,9 +81,11 @@ def tool_uses_answered(messages: list[dict[str, Any]], signer: Signer) -> MockEr
     return None
 
 
-def tool_results_expected(messages: list[dict[str, Any]], signer: Signer) -> MockError | None:
+def tool_results_expected(messages: list[dict[str, Any]], first: int = 0) -> MockError | None:
     """A `tool_result` answers a `tool_use` of the message just before it."""
     for i, message in enumerate(messages):
+        if i < first:
+            continue
         previous = messages[i - 1] if i > 0 and messages[i - 1].get("role") == "assistant" else {}
         asked = {str(b.get("id")) for _, b in of_type(previous, "tool_use")}
         for j, block in of_type(message, "tool_result"):
@@ -87,7 +99,7 @@ def tool_results_expected(messages: list[dict[str, Any]], signer: Signer) -> Moc
     return None
 
 
-def thinking_first(messages: list[dict[str, Any]], signer: Signer) -> MockError | None:
+def thinking_first(messages: list[dict[str, Any]]) -> MockError | None:
     """An assistant message with thinking blocks starts with one."""
     for i, message in enumerate(messages):
         kinds = [b.get("type") for b in blocks(message)]
