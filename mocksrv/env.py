@@ -84,7 +84,7 @@ def apply(args: argparse.Namespace, env: Mapping[str, Any]) -> None:
         if getattr(args, key, None) is None:
             setattr(args, key, env.get(key, default))
     args.strict = args.strict or env.get("strict", False)  # a flag can only turn it on
-    args.lenient = args.lenient or env.get("lenient", False)
+    args.lenient = getattr(args, "lenient", False) or env.get("lenient", False)
 
 
 # Defaults of the arguments whose flag defaults to None (so that "not given" can be told apart).

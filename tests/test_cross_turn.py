@@ -30,6 +30,9 @@ WEATHER_TOOL = {
 }
 
 
+FORECAST_TOOL = {"type": "function", "function": {**WEATHER_TOOL["function"], "name": "forecast"}}
+
+
 def journal(server, key: str) -> list[dict[str, Any]]:
     return rawhttp.request("GET", f"{server.url}/_mock/requests?session={key}").json()["requests"]
 
@@ -39,10 +42,12 @@ def chat_client(server, key: str, base: str = "/openai/v1") -> openai.OpenAI:
     return openai.OpenAI(base_url=server.url + base, api_key=key, max_retries=0)
 
 
-def chat_tool_turn(client: openai.OpenAI, model: str = "gpt-4o") -> tuple[list[dict], list[dict]]:
+def chat_tool_turn(
+    client: openai.OpenAI, model: str = "gpt-4o", tool: dict = WEATHER_TOOL
+) -> tuple[list[dict], list[dict]]:
     """The first round of a tool loop: (messages so far, the tool messages answering it)."""
     messages: list[dict] = [{"role": "user", "content": "What is the weather in Paris?"}]
-    reply = client.chat.completions.create(model=model, messages=messages, tools=[WEATHER_TOOL])
+    reply = client.chat.completions.create(model=model, messages=messages, tools=[tool])
     message = reply.choices[0].message
     assert message.tool_calls, "the generated answer calls the offered tool"
     messages.append(message.model_dump(exclude_none=True))
@@ -112,7 +117,8 @@ def test_lenient_header_and_flag_let_refused_conversations_through(server, make_
 # ---- reasoning gateway: DeepSeek-style thinking models behind new-api (opeai) ----------------
 def test_opeai_thinking_model_needs_reasoning_content_back(server, key):
     client = chat_client(server, key, "/opeai/v1")
-    messages, answers = chat_tool_turn(client, model="deepseek-reasoner")
+    # A generated tool call (the bundled weather fixture gives none): it reasons first.
+    messages, answers = chat_tool_turn(client, "deepseek-reasoner", FORECAST_TOOL)
     assert isinstance(messages[1].get("reasoning_content"), str), "the tool call came with its reasoning"
     final = client.chat.completions.create(model="deepseek-reasoner", messages=messages + answers)
     assert final.choices[0].message.content
@@ -359,7 +365,7 @@ def test_gemini_thought_signature_must_come_back(server, key):
         "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
     )
     forged = part.model_copy(update={"thought_signature": base64.b64decode("Zm9yZ2Vk")})
-    with pytest.raises(genai_errors.ClientError, match="Corrupted thought signature."):
+    with pytest.raises(genai_errors.ClientError, match=r"Corrupted thought signature\."):
         send_gemini(client, [history[0], history[1].model_copy(update={"parts": [forged]}), answer])
 
 
