@@ -380,3 +380,103 @@ def test_gemini_function_responses_answer_each_call(server, key):
         "call parts of the function call turn."
     )
     assert caught.value.status == "INVALID_ARGUMENT"
+
+
+# ---- over raw HTTP: what the SDK helpers never send -----------------------------------------
+GEMINI_3 = "/gemini/v1beta/models/gemini-3-pro-preview:generateContent"
+GEMINI_TOOLS = [{"functionDeclarations": [{"name": "forecast", "parameters": {"type": "OBJECT"}}]}]
+
+
+def gemini_post(server, key: str, contents: list[dict], headers: dict | None = None) -> rawhttp.RawResponse:
+    body = {"contents": contents, "tools": GEMINI_TOOLS}
+    return rawhttp.post(server.url + GEMINI_3, json=body, headers={"x-goog-api-key": key, **(headers or {})})
+
+
+def gemini_call_turn(server, key: str) -> tuple[dict, dict]:
+    ask = {"role": "user", "parts": [{"text": "forecast for Paris"}]}
+    answer = gemini_post(server, key, [ask]).json()["candidates"][0]["content"]
+    return ask, answer
+
+
+def test_gemini_signature_in_either_base64_alphabet(server, key):
+    ask, model_turn = gemini_call_turn(server, key)
+    part = model_turn["parts"][0]
+    raw = base64.b64decode(part["thoughtSignature"])
+    result = {"role": "user", "parts": [{"functionResponse": {"name": "forecast", "response": {}}}]}
+    for encoded in (part["thoughtSignature"], base64.urlsafe_b64encode(raw).decode().rstrip("=")):
+        sent = {**model_turn, "parts": [{**part, "thoughtSignature": encoded}]}
+        assert gemini_post(server, key, [ask, sent, result]).status == 200
+
+
+def test_gemini_function_response_names_must_match(server, key):
+    ask, model_turn = gemini_call_turn(server, key)
+    wrong = {"role": "user", "parts": [{"functionResponse": {"name": "other", "response": {}}}]}
+    refused = gemini_post(server, key, [ask, model_turn, wrong])
+    assert refused.status == 400 and refused.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert "names of the function response parts" in refused.json()["error"]["message"]
+    orphan = [ask, {"role": "user", "parts": [{"functionResponse": {"name": "forecast", "response": {}}}]}]
+    assert "number of function response parts" in gemini_post(server, key, orphan).json()["error"]["message"]
+    assert gemini_post(server, key, orphan, LENIENT).status == 200
+
+
+def test_gemini_25_does_not_require_signatures(server, key):
+    """Gemini 2.5 accepts function calls without their signature (the model data says so)."""
+    ask = {"role": "user", "parts": [{"text": "forecast for Paris"}]}
+    call = {"role": "model", "parts": [{"functionCall": {"name": "forecast", "args": {}}}]}
+    result = {"role": "user", "parts": [{"functionResponse": {"name": "forecast", "response": {}}}]}
+    body = {"contents": [ask, call, result], "tools": GEMINI_TOOLS}
+    path = "/gemini/v1beta/models/gemini-2.5-flash:generateContent"
+    assert rawhttp.post(server.url + path, json=body, headers={"x-goog-api-key": key}).status == 200
+    assert gemini_post(server, key, [ask, call, result]).status == 400  # Gemini 3 does
+
+
+def anthropic_post(server, key: str, body: dict, headers: dict | None = None) -> rawhttp.RawResponse:
+    head = {"x-api-key": key, "anthropic-version": "2023-06-01", **(headers or {})}
+    return rawhttp.post(server.url + "/anthropic/v1/messages", json=body, headers=head)
+
+
+def test_anthropic_thinking_block_must_come_first(server, key):
+    history, _ = anthropic_tool_turn(anthropic_client(server, key))
+    thinking, *rest = history[1]["content"]
+    body = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 2048,
+        "thinking": THINKING,
+        "messages": [history[0], {"role": "assistant", "content": [*rest, thinking]}],
+    }
+    refused = anthropic_post(server, key, body)
+    assert refused.status == 400
+    assert refused.json()["error"]["message"] == (
+        "messages.1.content.0: If an assistant message contains any thinking blocks, the first block "
+        "must be `thinking` or `redacted_thinking`. Found `tool_use`."
+    )
+
+
+def test_a_refused_body_stays_refused_when_sent_again(server, key):
+    """Repeated bodies are parsed once (memo.py); the verdict is not remembered past a lenient
+    request, and a refusal is given every time."""
+    body = {"model": "gpt-4o", "messages": [{"role": "tool", "tool_call_id": "c", "content": "{}"}]}
+    head = {"Authorization": f"Bearer {key}"}
+    url = server.url + "/openai/v1/chat/completions"
+    assert rawhttp.post(url, json=body, headers={**head, **LENIENT}).status == 200
+    assert [rawhttp.post(url, json=body, headers=head).status for _ in range(3)] == [400, 400, 400]
+
+
+def test_responses_chain_outputs_are_not_judged_without_the_chain(server, key):
+    """An output may answer a call stored with `previous_response_id`: not judged from here."""
+    client = chat_client(server, key)
+    first = client.responses.create(
+        model="gpt-4.1", input="What is the weather in Paris?", tools=[RESPONSES_TOOL]
+    )
+    output = {"type": "function_call_output", "call_id": "call_stored", "output": "{}"}
+    chained = client.responses.create(
+        model="gpt-4.1", input=[output], previous_response_id=first.id, tools=[RESPONSES_TOOL]
+    )
+    assert chained.status == "completed"
+
+
+def test_lenient_from_the_environment():
+    from mocksrv.env import from_environ
+
+    assert from_environ({"MOCKSRV_LENIENT": "yes"}) == {"lenient": True}
+    assert from_environ({"MOCKSRV_LENIENT": "0"}) == {"lenient": False}
