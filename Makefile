@@ -8,7 +8,7 @@ ARGS ?=
 # Minutes of `make soak`.
 DURATION ?= 10
 
-.PHONY: install serve test lint format validate bench soak clean
+.PHONY: install serve test lint typecheck check format validate bench soak clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,13 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check mocksrv tests
 	$(VENV)/bin/ruff format --check mocksrv tests
+
+# mypy over mocksrv/, configured in pyproject.toml ([tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy
+
+# What CI runs: lint, type check, then the test suite.
+check: lint typecheck test
 
 format: install
 	$(VENV)/bin/ruff format mocksrv tests

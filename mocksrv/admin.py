@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import clock, guard, heartbeat, inspector, openapi
 from .journal import select
@@ -47,7 +48,7 @@ def host_checked(request: web.Request) -> bool:
 
 
 @web.middleware
-async def browser_guard(request: web.Request, handler):
+async def browser_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Host, Origin and content-type rules of guard.py."""
     config = services_of(request).config
     host = request.headers.get("Host")
@@ -62,10 +63,10 @@ async def browser_guard(request: web.Request, handler):
 
 
 @web.middleware
-async def admin_auth(request: web.Request, handler):
+async def admin_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     token = services_of(request).config.admin_token
     guarded = token and request.path != "/_mock/health" and not inspector.is_public(request.path)
-    if guarded and not holds_token(request, token):
+    if token and guarded and not holds_token(request, token):
         return problem(401, "This control API needs the admin token (X-Mock-Admin-Token header).")
     return await handler(request)
 
@@ -115,26 +116,27 @@ def too_large(request: web.Request) -> web.Response:
     return problem(413, f"Control API bodies are limited to {cap} bytes.")
 
 
-async def read_document(request: web.Request, key: str) -> tuple[dict[str, Any] | None, web.Response | None]:
+async def read_document(request: web.Request, key: str) -> dict[str, Any] | web.Response:
+    """The checked `{key: [...]}` document, or the problem response that says what is wrong."""
     raw = await read_whole(request)
     if raw is None:
-        return None, too_large(request)
+        return too_large(request)
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return None, problem(400, f"Body is not valid JSON: {exc}")
+        return problem(400, f"Body is not valid JSON: {exc}")
     if not isinstance(document, dict) or key not in document:
-        return None, problem(400, f'Body must be {{"{key}": [...]}}.')
+        return problem(400, f'Body must be {{"{key}": [...]}}.')
     problems = check_document(services_of(request).schemas, {key: document[key]})
     if problems:
-        return None, problem(400, f"Invalid {key}.", problems)
-    return document, None
+        return problem(400, f"Invalid {key}.", problems)
+    return document
 
 
 async def add_fixtures(request: web.Request) -> web.Response:
-    document, failure = await read_document(request, "fixtures")
-    if failure:
-        return failure
+    document = await read_document(request, "fixtures")
+    if isinstance(document, web.Response):
+        return document
     with_files = [f["id"] for f in document["fixtures"] if "body_file" in (f.get("raw") or {})]
     if with_files:
         return problem(400, f"body_file is only allowed in fixture files, not at run time: {with_files}")
@@ -165,9 +167,9 @@ async def delete_scenario(request: web.Request) -> web.Response:
 
 
 async def add_scenarios(request: web.Request) -> web.Response:
-    document, failure = await read_document(request, "scenarios")
-    if failure:
-        return failure
+    document = await read_document(request, "scenarios")
+    if isinstance(document, web.Response):
+        return document
     state = services_of(request).state
     for scenario in document["scenarios"]:
         await state.put_document(RUNTIME_SCENARIOS, scenario["name"], scenario)

@@ -10,11 +10,11 @@ from . import arrival, front, heartbeat, loader
 from .admin import control_app
 from .catalog import load_catalog
 from .config import ServerConfig
-from .dialects import all_dialects
-from .dialects.base import Dialect, RouteSpec
+from .dialects import all_dialects, route_table
+from .dialects.base import Dialect
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
-from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
+from .middleware import CAPTURE, DIALECT_BY_PREFIX, ROUTE_OWNER, journal_middleware
 from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
@@ -48,13 +48,6 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
     return Services(config, schemas, state, fixtures, scenarios, catalog=catalog)
 
 
-def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
-    """(full path, dialect, route) for every endpoint; the root dialect is mounted twice."""
-    table = [(d.prefix + r.path, d, r) for d in dialects for r in d.routes]
-    table += [(r.path, d, r) for d in dialects if d.name == root for r in d.routes]
-    return table
-
-
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
     """Redact every header and query key that carries a credential in some dialect."""
     headers = SENSITIVE_HEADERS.union(*(d.auth.secret_headers() for d in dialects))
@@ -68,11 +61,13 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
     dialects = all_dialects(signer_for(config.seed, config.admin_token))
+    table = route_table(dialects, config.root_dialect)
     routes = [
         app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
-        for path, dialect, route in route_table(dialects, config.root_dialect)
+        for path, dialect, route in table
     ]
-    front.install(app, routes, middlewares)
+    app[ROUTE_OWNER] = {added: dialect for added, (_, dialect, _) in zip(routes, table, strict=True)}
+    front.install(app, routes, middlewares)  # type: ignore[arg-type]  # add_route gives ResourceRoutes
     arrival.install(app)
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:

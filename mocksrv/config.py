@@ -14,6 +14,13 @@ DEFAULT_MODELS = (
     "gemini-2.5-flash",
 )
 
+# Cursors a state store keeps per (session, fixture or scenario); past this the least recently
+# used goes (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
+MAX_CURSORS = 10_000
+# Records and tallies a state store keeps per kind (stored responses, cache entries, usage
+# totals...): past this the oldest goes, so no client can grow the state without bound.
+MAX_RECORDS = 10_000
+
 
 @dataclass(frozen=True)
 class ServerConfig:

@@ -18,7 +18,7 @@ from typing import Any
 try:
     import fastjsonschema
 except ImportError:  # an optional speed-up: jsonschema alone gives the same answers
-    fastjsonschema = None
+    fastjsonschema = None  # type: ignore[assignment]
 
 Check = Callable[[Any], bool]
 
@@ -64,7 +64,7 @@ _MAP = ("properties", "patternProperties", "$defs", "definitions")
 
 def _subschemas(node: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(keyword, key-or-index, subschema) for every subschema directly under this node."""
-    found = []
+    found: list[tuple[str, Any, Any]] = []
     for key in _ONE:
         if key in node:
             found.append((key, None, node[key]))

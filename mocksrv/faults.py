@@ -54,7 +54,9 @@ class StreamFaults:
         if events < 1:
             return self
         last = events - 1
-        moved = {n: last for n in POSITIONS if (p := getattr(self, n)) is not None and p > last}
+        moved: dict[str, Any] = {
+            n: last for n in POSITIONS if (p := getattr(self, n)) is not None and p > last
+        }
         return replace(self, **moved) if moved else self
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from faker import Faker
 
 from .errors import MockError
-from .model import ErrorKind, Reply, ToolCall, Turn
+from .model import ErrorKind, Reply, ToolCall, ToolSpec, Turn
 from .schema_gen import Budget, instance_of, schema_problem
 
 # Bounds on one generated answer (docs/hardening.md). A real model stops at its output limit;
@@ -93,7 +93,9 @@ def _json_for(schema: Any, rng: random.Random, turn: Turn) -> tuple[str, bool]:
 def check_schemas(turn: Turn) -> None:
     """A schema that is not a JSON Schema is the request's fault: 400, as the providers answer."""
     name = turn.extras.get("schema_name") or "response"
-    named = [(f"response_format '{name}'", "response_format", turn.response_schema)]
+    named: list[tuple[str, str | None, Any]] = [
+        (f"response_format '{name}'", "response_format", turn.response_schema)
+    ]
     named += [(f"function '{tool.name}'", None, tool.parameters) for tool in turn.tools]
     for where, param, schema in named:
         problem = schema_problem(schema) if schema is not None else None
@@ -101,7 +103,7 @@ def check_schemas(turn: Turn) -> None:
             raise MockError(ErrorKind.BAD_REQUEST, f"Invalid schema for {where}: {problem}", param=param)
 
 
-def _tool_to_call(turn: Turn):
+def _tool_to_call(turn: Turn) -> ToolSpec | None:
     """Call a tool when offered and allowed, unless the last message already is a tool result."""
     choice = turn.extras.get("tool_choice")
     if not turn.tools or choice == "none" or (turn.messages and turn.messages[-1].role == "tool"):

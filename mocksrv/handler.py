@@ -26,11 +26,14 @@ from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
 from .shaping import shape
 from .sse import StreamOutcome, write_events
+from .state import StoreUnavailable
 from .store import Choice
 from .timing import Pacer
 
 SESSION_HEADER = "X-Mock-Session"
 SCENARIO_HEADER = "X-Mock-Scenario"
+# The state store is down (state.Outage logs it): the dialect's own "try again" answer.
+STORE_DOWN = MockError(ErrorKind.OVERLOADED, "The server is temporarily unavailable. Please try again later.")
 
 
 async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
@@ -64,6 +67,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         # cycle holding the whole request until a full GC pass. Dropping the traceback ends it.
         error.with_traceback(None)  # (the C-level setter: MockError is a frozen dataclass)
         return error_response(dialect, error, request_id, trace)
+    except StoreUnavailable:
+        return error_response(dialect, STORE_DOWN, request_id, trace)
 
 
 async def answer(
@@ -96,7 +101,7 @@ async def answer(
             raise plan.error
         if plan.fault is not None:
             return await request_fault(plan, request, trace)
-        choice = await services.fixtures.choose(turn, session)
+        choice = await services.fixtures.choose(turn, session, recurs=renders is not None)
         if choice is not None:
             trace.fixture, trace.reply = choice.fixture.id, choice.step_index
             personal = bool(selection and selection.personal)

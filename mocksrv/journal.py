@@ -46,9 +46,11 @@ class Trace:
     violations: list[str] = field(default_factory=list)
     first_byte: float | None = None
     raw_body: bytes = b""
+    raw_size: int | None = None  # the body's length when the journal kept only raw_body's head
     # The answer, for the inspector: references only, turned into journal form once, at the end.
     response_body: Any = None  # a rendered JSON body
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
+    response_size: int | None = None  # the answer's length when only response_raw's head is kept
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
 
     @classmethod
@@ -116,13 +118,30 @@ def session_key(secret: bytes, session: str) -> str:
     return hmac.new(secret, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
 
 
-def bounded_body(body: Any, raw: bytes, limit: int) -> Any:
-    if body is not None and len(raw) <= limit:
+def bounded_body(body: Any, raw: bytes, limit: int, size: int | None = None) -> Any:
+    """The body as sent, or (too long, or not JSON) its first `limit` bytes as text, marked.
+    `size`: the length of a body the journal kept only the head of (shed())."""
+    size = len(raw) if size is None else size
+    if body is not None and size <= limit:
         return body
     if not raw:
         return None
     text = raw[:limit].decode("utf-8", "replace")
-    return {"truncated": len(raw) > limit, "bytes": len(raw), "text": text}
+    return {"truncated": size > limit, "bytes": size, "text": text}
+
+
+def shed(trace: Trace, limit: int) -> None:
+    """Let go of what the journal will never show, before the entry is kept.
+
+    An entry lives until the journal drops it (journal_limit entries later), and builds its
+    view only when read: without this it would hold every body whole, parsed and raw (100
+    requests of 7 MB: 1.4 GB). Bodies over `limit` keep their first `limit` bytes and length.
+    """
+    if len(trace.raw_body) > limit:
+        trace.raw_size, trace.raw_body, trace.body = len(trace.raw_body), trace.raw_body[:limit], None
+    if len(trace.response_raw) > limit:
+        trace.response_size, trace.response_raw = len(trace.response_raw), trace.response_raw[:limit]
+        trace.response_body = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +156,14 @@ class Capture:
 
 def captured_request(trace: Trace, headers: MultiMapping[str], url: URL, capture: Capture) -> dict[str, Any]:
     """What the journal shows of the request: headers and query with credentials redacted, the body."""
-    return {
+    shown = {
         "headers": redact_headers(headers, capture.secret_headers),
         "query": redact_query(url.query, capture.secret_query),
-        "body": bounded_body(trace.body, trace.raw_body, capture.body_limit),
+        "body": bounded_body(trace.body, trace.raw_body, capture.body_limit, trace.raw_size),
     }
+    if trace.raw_size is not None:  # cut to the journal's per-body limit (ServerConfig.journal_body_bytes)
+        shown["body_truncated"], shown["body_bytes"] = True, trace.raw_size
+    return shown
 
 
 def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
@@ -149,14 +171,19 @@ def captured_response(trace: Trace, body_limit: int) -> dict[str, Any] | None:
     if trace.stream is not None:
         return {"events": _events(trace), "omitted": max(trace.events - len(trace.stream.sent), 0)}
     if trace.response_raw:
-        return {"body": bounded_body(_decoded(trace), trace.response_raw, body_limit)}
+        body = bounded_body(_decoded(trace), trace.response_raw, body_limit, trace.response_size)
+        if trace.response_size is None:
+            return {"body": body}
+        return {"body": body, "body_truncated": True, "body_bytes": trace.response_size}
     return None
 
 
 def _decoded(trace: Trace) -> Any:
     """The answer's JSON: kept by the handler, or decoded from its bytes now that it is read."""
-    if trace.response_body is not None or len(trace.response_raw) > 1 << 20:
+    if trace.response_body is not None or trace.response_size is not None:
         return trace.response_body
+    if len(trace.response_raw) > 1 << 20:  # journal_body_bytes set that high: not decoded
+        return None
     try:
         return orjson.loads(trace.response_raw)
     except orjson.JSONDecodeError:  # a raw replay (an SSE transcript): shown as text
@@ -263,6 +290,7 @@ def entry(
     capture: Capture,
 ) -> Entry:
     """The journal entry of a request whose answer ends now."""
+    shed(trace, capture.body_limit)
     now = time.perf_counter()
     started = trace.started
     taken = now - started

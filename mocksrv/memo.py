@@ -40,12 +40,16 @@ class RequestMemo:
     def get(self, dialect: Dialect, path: str, raw: bytes) -> Parsed | None:
         return self._table.get((dialect, path, raw))
 
-    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed:
+    def put(self, dialect: Dialect, path: str, raw: bytes, decoded: Any, body: Any) -> Parsed | None:
+        """The entry kept for these bytes; None for a body over max_body_bytes, which is not kept.
+        (Handing out an unkept entry would make its Turn look repeated: the fixture store would
+        then remember it, body and all, in its own table of matches.)"""
+        if len(raw) > self.max_body_bytes:
+            return None
         parsed = Parsed(decoded, body)
-        if len(raw) <= self.max_body_bytes:
-            if len(self._table) >= self.max_entries:
-                del self._table[next(iter(self._table))]
-            self._table[(dialect, path, raw)] = parsed
+        if len(self._table) >= self.max_entries:
+            del self._table[next(iter(self._table))]
+        self._table[(dialect, path, raw)] = parsed
         return parsed
 
     def clear(self) -> None:

@@ -16,11 +16,13 @@ from .handler import error_response
 from .journal import TRACE, Capture, Entry, Trace, entry, trace_of
 from .model import ErrorKind
 from .services import SERVICES, Services
+from .state import StoreUnavailable
 
 log = logging.getLogger("mocksrv")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CAPTURE = web.AppKey("mocksrv.capture", Capture)  # what the journal redacts and keeps
 DIALECT_BY_PREFIX = web.AppKey("mocksrv.dialect_by_prefix", list)
+ROUTE_OWNER = web.AppKey("mocksrv.route_owner", dict)  # added route -> the dialect it serves
 CONTROL_PREFIX = "/_mock"
 
 # aiohttp's own HTTP errors, as a provider would name them.
@@ -93,10 +95,10 @@ async def _route_owner(request: web.Request) -> Dialect | None:
     for resource in request.app.router.resources():
         match, allowed = await resource.resolve(request)
         if match is None and allowed:
+            owners = request.app.get(ROUTE_OWNER, {})
             for route in resource:
-                owner = getattr(route.handler, "args", (None,))[0]
-                if isinstance(owner, Dialect):
-                    return owner
+                if route in owners:
+                    return owners[route]
     return None
 
 
@@ -129,7 +131,10 @@ async def _record(request: web.Request, trace: Trace, status: int) -> None:
 
 
 async def _keep(services: Services, record: Entry) -> None:
-    await services.state.journal_add(record)
+    try:
+        await services.state.journal_add(record)
+    except StoreUnavailable:  # the entry is lost, the answer stands (the store logs the outage)
+        return
     _push(services, record)
 
 

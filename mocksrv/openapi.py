@@ -17,7 +17,7 @@ from urllib.parse import urldefrag, urljoin
 import orjson
 
 from . import __version__
-from .dialects import all_dialects
+from .dialects import all_dialects, route_table
 from .dialects.base import AuthScheme, Dialect, RouteSpec
 from .schemas import SchemaRegistry
 
@@ -138,8 +138,6 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
 def document(
     schemas: SchemaRegistry, root_dialect: str | None = None, server_url: str | None = None
 ) -> dict[str, Any]:
-    from .app import route_table  # app imports the control API, which imports this module
-
     paths: dict[str, dict[str, Any]] = {}
     schemes: dict[str, Any] = {}
     for path, dialect, route in route_table(all_dialects(), root_dialect):

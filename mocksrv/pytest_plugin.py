@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 
@@ -31,6 +31,34 @@ MARKER_KEYS = ("fixtures", "scenario", "strict", "seed")
 SESSION_HEADER = "X-Mock-Session"
 # Never send control calls through an HTTP(S)_PROXY from the environment: the server is local.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class _RedactedSession(TypedDict, total=False):
+    session_key: str  # when the session is an API key: `session` shows it redacted
+
+
+class RequestEntry(_RedactedSession):
+    """One journal entry, as `MockSrv.requests()` returns it (GET /_mock/requests)."""
+
+    id: int
+    time: float  # wall clock (epoch seconds) when the request arrived
+    session: str | None
+    dialect: str | None
+    method: str
+    path: str
+    status: int
+    fixture: str | None
+    scenario: str | None
+    step: int | None  # the scenario step
+    reply: int | None  # the fixture's reply index (`replies:` sequences)
+    faults: list[str]
+    ttfb_ms: float
+    duration_ms: float
+    events: int  # stream events sent
+    ended_by: str | None
+    violations: list[str]
+    request: dict[str, Any]  # method, path, query, headers (credentials redacted), body
+    response: dict[str, Any]
 
 
 class MockSrvError(Exception):
@@ -118,7 +146,7 @@ class MockSrv:
         self._call("PUT", f"/sessions/{urllib.parse.quote(self.session, safe='')}/scenario", {"name": name})
         self._bound = name is not None
 
-    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+    def requests(self, **filters: Any) -> list[RequestEntry]:
         """Journal entries of this test's session, oldest first (filters: dialect, fixture, status, limit)."""
         query = {k: str(v) for k, v in filters.items() if v is not None}
         query["session"] = self.session  # only ever this test's own traffic

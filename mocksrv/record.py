@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,7 @@ def _last_user(dialect: Dialect, route: RouteSpec, request: web.Request, body: b
         return ""
 
 
-async def _open_session(app: web.Application):
+async def _open_session(app: web.Application) -> AsyncIterator[None]:
     app[SESSION] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600), auto_decompress=True)
     yield
     await app[SESSION].close()

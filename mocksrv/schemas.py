@@ -75,7 +75,7 @@ def violation_of(error: ValidationError) -> Violation:
         return Violation(_pointer(path), param, f"Missing required parameter: '{param}'.")
     name = _param(path) or "body"
     if error.validator == "type":
-        expected = error.validator_value
+        expected: Any = error.validator_value
         expected = expected if isinstance(expected, str) else expected[0]
         got = _TYPE_NAMES[_python_type(error.instance)]
         wanted = _TYPE_NAMES.get(expected, expected)
@@ -88,15 +88,15 @@ def violation_of(error: ValidationError) -> Violation:
             f"{error.validator_value}, but got {error.instance} instead."
         )
     elif error.validator in ("enum", "const"):
-        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        allowed: Any = error.validator_value if error.validator == "enum" else [error.validator_value]
         shown = _SHORT.repr(error.instance)
         text = f"Invalid value: {shown}. Supported values are: {', '.join(map(repr, allowed))}."
     elif error.validator in ("minItems", "maxItems", "minLength", "maxLength"):
         text = f"Invalid '{name}': {error.message}."
     else:
         text = f"Invalid '{name}': {error.message}"
-    param = _param(path)
-    return Violation(_pointer(path), param and _clip(param), _clip(text))
+    named = _param(path)
+    return Violation(_pointer(path), named and _clip(named), _clip(text))
 
 
 def _clip(text: str, limit: int = 500) -> str:

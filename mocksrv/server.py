@@ -7,10 +7,12 @@ import gc
 import ipaddress
 import logging
 import signal
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .app import build_services, create_app
 from .config import ServerConfig
@@ -24,6 +26,45 @@ GC_THRESHOLDS = (200_000, 20, 20)  # CPython's default is (700, 10, 10)
 # connections at once: the kernel drops the SYNs and clients retry after one to three seconds.
 # (The kernel caps it at net.core.somaxconn, 4096 on current kernels.)
 LISTEN_BACKLOG = 4096
+
+
+MALFORMED_LOG_INTERVAL_S = 10.0
+
+
+class MalformedRequestLog(logging.Filter):
+    """aiohttp logs every request it cannot parse with a traceback: 500 bytes of log for each
+    line of garbage a client sends. Instead: one short line, then at most one per interval
+    with the count since the last."""
+
+    def __init__(self, interval_s: float = MALFORMED_LOG_INTERVAL_S):
+        super().__init__()
+        self.interval_s = interval_s
+        self.count = 0
+        self.reported_at: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, HttpProcessingError) or not str(record.msg).startswith("Error handling"):
+            return True
+        self.count += 1
+        now = time.monotonic()
+        if self.reported_at is not None and now - self.reported_at < self.interval_s:
+            return False
+        lines = str(error.message or "").strip().splitlines()
+        reason = lines[0][:100] if lines else "unparseable"  # the bytes it quotes: not echoed at length
+        record.msg = "malformed HTTP requests: %d since the last report (the latest from %s: %s)"
+        first = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        record.args = (self.count, first, reason)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        self.count, self.reported_at = 0, now
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequestLog) for f in server_log.filters):
+        server_log.addFilter(MalformedRequestLog())
 
 
 def run(main: Coroutine[Any, Any, int]) -> int:
@@ -79,6 +120,7 @@ async def serve(
 ) -> int:
     """Serve until SIGTERM/SIGINT. A pre-fork worker passes the master's services and on_ready."""
     app = create_app(config, services or build_services(config))
+    quiet_malformed_requests()
     # On stop: close the listener, let in-flight answers run up to the grace, then cancel them.
     # keepalive_timeout also bounds a connection that never completes its request headers.
     runner = web.AppRunner(
@@ -114,5 +156,21 @@ async def serve(
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     log.info("stopping: no new connections; in-flight requests have %g s to finish", config.shutdown_grace_s)
-    await runner.cleanup()
+    await stop_within(runner, config.shutdown_grace_s)
     return 0
+
+
+async def stop_within(runner: web.AppRunner, grace_s: float) -> None:
+    """runner.cleanup(), bounded by one grace. aiohttp waits up to its shutdown_timeout for
+    in-flight handlers, then "cancels" them (only their body reads) and waits that long again:
+    twice the grace. At the grace, closing the connections cancels the handlers for real
+    (handler_cancellation), and the cleanup ends at once."""
+    cleanup = asyncio.ensure_future(runner.cleanup())
+    try:
+        await asyncio.wait_for(asyncio.shield(cleanup), grace_s)
+        return
+    except TimeoutError:
+        server = runner.server
+        for connection in list(server.connections if server is not None else ()):
+            connection.force_close()
+    await cleanup

@@ -11,8 +11,12 @@ import time
 from collections import OrderedDict, deque
 from typing import Any, Protocol
 
+from . import config
 from .errors import ConfigError
 from .journal import Journaled
+from .outage import Outage, StoreUnavailable
+
+__all__ = ["Outage", "StoreUnavailable"]  # where callers have always found them
 
 
 class StateStore(Protocol):
@@ -46,7 +50,7 @@ class StateStore(Protocol):
 
     async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
         """Keep a JSON record (a stored response, a cache entry...) until `expires_at` on the
-        mocksrv clock (clock.py); at most MAX_RECORDS per kind, the oldest written goes first."""
+        mocksrv clock (clock.py); at most config.MAX_RECORDS per kind, the oldest written goes first."""
 
     async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
         """The record, or None when absent or expired at `now` (mocksrv clock time)."""
@@ -55,7 +59,7 @@ class StateStore(Protocol):
 
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
         """Add to a record of named totals atomically (usage, rate buckets); returns the totals.
-        At most MAX_RECORDS keys per kind, the least recently added to goes first."""
+        At most config.MAX_RECORDS keys per kind, the least recently added to goes first."""
 
     async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
         """Every key's totals of one kind."""
@@ -70,19 +74,13 @@ class StateStore(Protocol):
 
     # True when no method ever waits (this process holds the state): a caller needs no task to
     # shield a write from its own cancellation.
-    immediate: bool
+    @property
+    def immediate(self) -> bool: ...
     # A number that changes whenever documents or settings change, for a store that can tell
     # without a round trip (this process holds the state); None where another process may
     # change them (the handler then decides every request afresh).
-    epoch: int | None
-
-
-# Cursors kept per (session, fixture or scenario); past this the least recently used goes
-# (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
-MAX_CURSORS = 10_000
-# Records and tallies kept per kind (stored responses, cache entries, usage totals...): past
-# this the oldest goes, so no client can grow the state without bound.
-MAX_RECORDS = 10_000
+    @property
+    def epoch(self) -> int | None: ...
 
 
 class MemoryStore:
@@ -104,7 +102,7 @@ class MemoryStore:
         position = self._cursors.get(cursor, 0)
         self._cursors[cursor] = position + 1
         self._cursors.move_to_end(cursor)  # least recently used first
-        if len(self._cursors) > MAX_CURSORS:  # sessions come and go (a key per test): bounded
+        if len(self._cursors) > config.MAX_CURSORS:  # sessions come and go (a key per test): bounded
             self._cursors.popitem(last=False)
         return position
 
@@ -164,11 +162,11 @@ class MemoryStore:
         records = self._records.setdefault(kind, OrderedDict())
         records.pop(key, None)
         records[key] = (expires_at, value)
-        if len(records) > MAX_RECORDS:
+        if len(records) > config.MAX_RECORDS:
             records.popitem(last=False)
 
     async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
-        found = self._records.get(kind, {}).get(key)
+        found = self._records[kind].get(key) if kind in self._records else None
         if found is None:
             return None
         expires_at, value = found
@@ -178,7 +176,7 @@ class MemoryStore:
         return value
 
     async def record_delete(self, kind: str, key: str) -> bool:
-        return self._records.get(kind, {}).pop(key, None) is not None
+        return kind in self._records and self._records[kind].pop(key, None) is not None
 
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
         tallies = self._tallies.setdefault(kind, OrderedDict())
@@ -186,7 +184,7 @@ class MemoryStore:
         for name, amount in amounts.items():
             totals[name] = totals.get(name, 0) + amount
         tallies[key] = totals
-        if len(tallies) > MAX_RECORDS:
+        if len(tallies) > config.MAX_RECORDS:
             tallies.popitem(last=False)
         return dict(totals)
 

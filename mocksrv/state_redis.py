@@ -3,31 +3,45 @@
 Keys, all under one prefix (default "mocksrv:", `?prefix=` in the URL):
   cursors            hash  cursor -> next position (HINCRBY: atomic per session); cursors:used
                      sorted set  cursor -> its last use, so the least recently used go first
-                     (at most MAX_CURSORS, as in the memory store)
+                     (at most config.MAX_CURSORS, as in the memory store)
   journal            list  "<id> <json>", capped at journal_limit; journal:id is the id counter
   doc:<kind>         hash  key -> json;  order:<kind> list of keys (insertion order)
   version:<kind>     counter, bumped on every write of that kind (never reset: see reset())
   kinds              set of kinds ever written;  settings  hash;  workers  hash of heartbeats
   rec:<kind>         hash  key -> json [expires_at, value]; rec:<kind>:order sorted set by write
-                     (at most MAX_RECORDS);  tally:<kind>:<key> hash of totals, tally:<kind> sorted
+                     (at most config.MAX_RECORDS);  tally:<kind>:<key> hash of totals, tally:<kind> sorted
                      set of keys by last use;  reckinds set of record and tally kinds
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from . import state
+from . import config
 from .journal import Journaled
+from .outage import Outage
 
 DEFAULT_PREFIX = "mocksrv:"
 STALE_WORKER_S = 600.0  # heartbeats older than this are deleted, not just hidden
+# Unless the URL says otherwise (?socket_timeout=...): a store that stops answering fails
+# requests within seconds instead of holding them (and their clients) indefinitely.
+SOCKET_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 2.0
+# What an outage raises (a restarted server still loading its data: BusyLoadingError, a
+# ConnectionError). Anything else is a bug and stays loud.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+R = TypeVar("R")
+P = ParamSpec("P")
 
 # One round trip, atomic: the position, the use and the bound agree even with many writers.
 ADVANCE = """
@@ -90,7 +104,12 @@ def dumps(value: Any) -> str:
         return json.dumps(value, default=str)
 
 
-def loads(text: str) -> Any:
+def text_of(value: object) -> str:
+    """The client decodes every reply (decode_responses=True); the client's types allow more."""
+    return value.decode(errors="surrogateescape") if isinstance(value, bytes) else str(value)
+
+
+def loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -106,6 +125,24 @@ def split_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), prefix
 
 
+def _guarded(
+    method: Callable[Concatenate[RedisStore, P], Awaitable[R]],
+) -> Callable[Concatenate[RedisStore, P], Coroutine[Any, Any, R]]:
+    """An unreachable Redis raises StoreUnavailable (counted and logged by the store's
+    Outage, not per call); the first call that goes through again ends the outage."""
+
+    @functools.wraps(method)
+    async def call(self: RedisStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = await method(self, *args, **kwargs)
+        except UNREACHABLE as error:
+            raise self.outage.failed(error) from None
+        self.outage.succeeded()
+        return result
+
+    return call
+
+
 class RedisStore:
     immediate = False  # every method is a round trip
     epoch = None  # other processes change the state: every request is decided afresh
@@ -119,39 +156,52 @@ class RedisStore:
         self._record_put = client.register_script(RECORD_PUT)
         self._tally_add = client.register_script(TALLY_ADD)
         self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+        self.outage = Outage()
 
     @classmethod
     def from_url(cls, url: str, journal_limit: int = 1000) -> RedisStore:
         address, prefix = split_url(url)
         # Connections open lazily, on the loop that first uses them (safe to build before fork).
-        client = redis.from_url(address, decode_responses=True, encoding_errors="surrogateescape")
+        client = redis.from_url(
+            address,
+            decode_responses=True,
+            encoding_errors="surrogateescape",
+            socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+        )
         return cls(client, journal_limit, prefix)
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    @_guarded
     async def advance(self, cursor: str) -> int:
         keys = [self.key("cursors"), self.key("cursors", "used"), self.key("cursors", "clock")]
-        return int(await self._advance(keys=keys, args=[cursor, state.MAX_CURSORS]))
+        return int(await self._advance(keys=keys, args=[cursor, config.MAX_CURSORS]))
 
+    @_guarded
     async def journal_add(self, entry: Journaled) -> int:
         keys = [self.key("journal"), self.key("journal", "id")]
         entry.id = int(await self._journal_add(keys=keys, args=[dumps(entry.view()), self.journal_limit]))
         return entry.id
 
+    @_guarded
     async def journal_entries(self) -> list[dict[str, Any]]:
         entries = []
         for item in await self.redis.lrange(self.key("journal"), 0, -1):
-            entry_id, _, text = item.partition(" ")
+            entry_id, _, text = text_of(item).partition(" ")
             entries.append({**loads(text), "id": int(entry_id)})
         return entries
 
+    @_guarded
     async def journal_size(self) -> int:
         return int(await self.redis.llen(self.key("journal")))
 
+    @_guarded
     async def journal_clear(self) -> None:
         await self.redis.delete(self.key("journal"))
 
+    @_guarded
     async def put_document(self, kind: str, key: str, document: dict[str, Any]) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.key("doc", kind), key, dumps(document))
@@ -161,6 +211,7 @@ class RedisStore:
             pipe.incr(self.key("version", kind))  # last: readers never cache new content as old
             await pipe.execute()
 
+    @_guarded
     async def delete_document(self, kind: str, key: str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self.key("doc", kind), key)
@@ -169,6 +220,7 @@ class RedisStore:
             removed, _, _ = await pipe.execute()
         return bool(removed)
 
+    @_guarded
     async def documents(self, kind: str) -> tuple[int, list[dict[str, Any]]]:
         # Hot path: one GET while nothing changed; the snapshot below only after a write.
         version = int(await self.redis.get(self.key("version", kind)) or 0)
@@ -184,20 +236,25 @@ class RedisStore:
         self._cache[kind] = snapshot
         return snapshot
 
+    @_guarded
     async def get_setting(self, name: str) -> str | None:
-        return await self.redis.hget(self.key("settings"), name)
+        value = await self.redis.hget(self.key("settings"), name)
+        return None if value is None else text_of(value)
 
+    @_guarded
     async def set_setting(self, name: str, value: str | None) -> None:
         if value is None:
             await self.redis.hdel(self.key("settings"), name)
         else:
             await self.redis.hset(self.key("settings"), name, value)
 
+    @_guarded
     async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
         await self.redis.sadd(self.key("reckinds"), kind)
         keys = [self.key("rec", kind), self.key("rec", kind, "order"), self.key("rec", "clock")]
-        await self._record_put(keys=keys, args=[key, dumps([expires_at, value]), state.MAX_RECORDS])
+        await self._record_put(keys=keys, args=[key, dumps([expires_at, value]), config.MAX_RECORDS])
 
+    @_guarded
     async def record_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
         text = await self.redis.hget(self.key("rec", kind), key)
         if text is None:
@@ -208,6 +265,7 @@ class RedisStore:
             return None
         return value
 
+    @_guarded
     async def record_delete(self, kind: str, key: str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self.key("rec", kind), key)
@@ -215,17 +273,19 @@ class RedisStore:
             removed, _ = await pipe.execute()
         return bool(removed)
 
+    @_guarded
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
         await self.redis.sadd(self.key("reckinds"), kind)
         keys = [self.key("tally", kind, key), self.key("tally", kind), self.key("rec", "clock")]
-        args: list[Any] = [self.key("tally", kind, ""), key, state.MAX_RECORDS]
+        args: list[Any] = [self.key("tally", kind, ""), key, config.MAX_RECORDS]
         for name, amount in amounts.items():
             args += [name, repr(float(amount))]
         flat = await self._tally_add(keys=keys, args=args)
         return {flat[i]: float(flat[i + 1]) for i in range(0, len(flat), 2)}
 
+    @_guarded
     async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
-        names = await self.redis.zrange(self.key("tally", kind), 0, -1)
+        names = [text_of(name) for name in await self.redis.zrange(self.key("tally", kind), 0, -1)]
         async with self.redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.hgetall(self.key("tally", kind, name))
@@ -233,15 +293,16 @@ class RedisStore:
         pairs = zip(names, found, strict=True)
         return {name: {k: float(v) for k, v in totals.items()} for name, totals in pairs}
 
+    @_guarded
     async def reset(self) -> None:
         """Everything of this prefix goes, except the id and version counters and heartbeats:
         ids stay unique for journal readers and every process sees the versions move on."""
-        kinds = sorted(await self.redis.smembers(self.key("kinds")))
-        record_kinds = sorted(await self.redis.smembers(self.key("reckinds")))
+        kinds = sorted(map(text_of, await self.redis.smembers(self.key("kinds"))))
+        record_kinds = sorted(map(text_of, await self.redis.smembers(self.key("reckinds"))))
         tally_keys = [
             self.key("tally", kind, name)
             for kind in record_kinds
-            for name in await self.redis.zrange(self.key("tally", kind), 0, -1)
+            for name in map(text_of, await self.redis.zrange(self.key("tally", kind), 0, -1))
         ]
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(
@@ -256,9 +317,11 @@ class RedisStore:
                 pipe.delete(*tally_keys)
             await pipe.execute()
 
+    @_guarded
     async def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         await self.redis.hset(self.key("workers"), worker, dumps({**info, "seen": time.time()}))
 
+    @_guarded
     async def workers(self, max_age_s: float) -> list[dict[str, Any]]:
         now = time.time()
         beats = {name: loads(text) for name, text in (await self.redis.hgetall(self.key("workers"))).items()}

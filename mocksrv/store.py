@@ -46,8 +46,12 @@ class FixtureStore:
         await self.runtime()
         return self._all
 
-    async def choose(self, turn: Turn, session: str) -> Choice | None:
-        fixture = self._match(turn, await self.all())
+    async def choose(self, turn: Turn, session: str, recurs: bool = False) -> Choice | None:
+        """`recurs`: the turn is the memo's (memo.py), so the same object comes again and its
+        match is worth remembering. Any other turn is new each time: remembering it would only
+        hold its body (up to 4,096 of them, megabytes each) until the table fills."""
+        fixtures = await self.all()
+        fixture = self._match(turn, fixtures) if recurs else _first_match(turn, fixtures)
         return None if fixture is None else await self._step(fixture, session)
 
     def _match(self, turn: Turn, fixtures: list[Fixture]) -> Fixture | None:
@@ -56,7 +60,7 @@ class FixtureStore:
         found = self._matched.get(id(turn))
         if found is not None and found[0] is turn and found[1] is fixtures:
             return found[2]
-        fixture = next((f for f in fixtures if f.matches(turn)), None)
+        fixture = _first_match(turn, fixtures)
         if len(self._matched) >= MAX_MATCHED:
             self._matched.clear()
         self._matched[id(turn)] = (turn, fixtures, fixture)  # holds the turn: its id stays its own
@@ -81,3 +85,7 @@ class FixtureStore:
         position = await self.state.advance(f"replies\x1f{session}\x1f{fixture.id}")
         index = min(position, len(fixture.steps) - 1)  # the last reply repeats
         return Choice(fixture, index, fixture.steps[index])
+
+
+def _first_match(turn: Turn, fixtures: list[Fixture]) -> Fixture | None:
+    return next((f for f in fixtures if f.matches(turn)), None)

@@ -60,7 +60,8 @@ class MockServer:
             return
         self._ready.set()
         self.loop.run_forever()
-        self.loop.run_until_complete(self._runner.cleanup())
+        if self._runner is not None:
+            self.loop.run_until_complete(self._runner.cleanup())
         self.loop.close()
 
     async def _start(self) -> None:

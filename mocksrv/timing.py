@@ -32,7 +32,9 @@ class Latency:
     def from_spec(cls, spec: dict[str, Any] | None, cap_ms: float) -> Latency | None:
         if not spec:
             return None
-        bounded = {k: min(float(v), cap_ms) if k.endswith("_ms") else v for k, v in spec.items()}
+        bounded: dict[str, Any] = {
+            k: min(float(v), cap_ms) if k.endswith("_ms") else v for k, v in spec.items()
+        }
         if "stall_after" in bounded:
             bounded["stall_after"] = int(bounded["stall_after"])
         return cls(**bounded)

@@ -41,8 +41,8 @@ def find_redis_server() -> str | None:
 class RedisServer:
     """redis-server on a free loopback port, no persistence, in its own directory."""
 
-    def __init__(self, binary: str, directory: Path):
-        self.port = free_port()
+    def __init__(self, binary: str, directory: Path, port: int | None = None):
+        self.port = port or free_port()  # a given port: a restart after a simulated outage
         options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)]
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), *options],

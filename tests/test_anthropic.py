@@ -14,8 +14,8 @@ import rawhttp
 from anthropic_spec import official_validator
 
 from mocksrv.config import ServerConfig
-from mocksrv.dialects.anthropic import AnthropicMessages
-from mocksrv.dialects.anthropic_wire import tool_use_id
+from mocksrv.dialects.anthropic.messages import AnthropicMessages
+from mocksrv.dialects.anthropic.wire import tool_use_id
 from mocksrv.schemas import SchemaRegistry
 from mocksrv.testing import MockServer
 
@@ -313,6 +313,17 @@ def test_maisi_messages_with_bearer(server, key):
     assert rawhttp.post(url, json=BODY, headers={"Authorization": f"Bearer {key}"}).status == 200
     wrong_auth = rawhttp.post(url, json=BODY, headers={"x-api-key": key, **VERSION})
     assert_error(wrong_auth, 401, "authentication_error")
+
+
+def test_wrong_method_under_a_shared_prefix_answers_in_the_route_owners_envelope(server, key):
+    """/maisi is OpenAI's prefix first, but a 405 on its Messages route speaks Anthropic."""
+    wrong = rawhttp.request(
+        "GET", server.url + "/maisi/v1/messages", headers={"Authorization": f"Bearer {key}"}
+    )
+    body = assert_error(wrong, 405, "invalid_request_error")
+    assert body["error"]["message"] == "Method GET is not allowed on /maisi/v1/messages."
+    unknown = rawhttp.request("GET", server.url + "/maisi/v1/no-such-route")
+    assert unknown.status == 404 and "type" in unknown.json()["error"]  # the prefix owner's (OpenAI)
 
 
 # ---- count_tokens ------------------------------------------------------------------------

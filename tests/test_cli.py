@@ -159,6 +159,9 @@ def test_wheel_carries_schemas_and_fixtures(tmp_path: Path):
     assert "mocksrv/_data/fixtures/seeds/greetings.yaml" in names
     assert {f"mocksrv/ui/{name}" for name in ("index.html", "app.js", "util.js", "style.css")} <= set(names)
     assert any(n.endswith("entry_points.txt") for n in names)
+    assert "mocksrv/py.typed" in names  # type checkers read the package's hints
+    sources = {str(p.relative_to(ROOT)) for p in (ROOT / "mocksrv").rglob("*.py")}
+    assert sources <= set(names), sorted(sources - set(names))  # every subpackage ships
     # Installed apart from the source tree, the wheel serves the bundled fixtures.
     target = tmp_path / "site"
     subprocess.run(

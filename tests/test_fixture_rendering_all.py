@@ -21,7 +21,7 @@ from official_spec import official_validator as openai_official
 from openai_family import FAMILY
 
 from mocksrv import loader
-from mocksrv.dialects.anthropic_turns import thinking_signature
+from mocksrv.dialects.anthropic.turns import thinking_signature
 from mocksrv.resources import FIXTURES_DIR
 from mocksrv.schemas import SchemaRegistry
 from mocksrv.signing import signer_for

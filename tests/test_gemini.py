@@ -11,7 +11,7 @@ import rawhttp
 from google import genai
 from google.genai import errors, types
 
-from mocksrv.dialects.gemini import GeminiGenerate
+from mocksrv.dialects.gemini.generate import GeminiGenerate
 from mocksrv.errors import MockError
 from mocksrv.model import ErrorKind
 from mocksrv.schemas import SchemaRegistry

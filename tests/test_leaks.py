@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 import rawhttp
 
-from mocksrv import state
+from mocksrv import config, state
 from mocksrv.testing import MockServer
 
 SCENARIOS = [
@@ -114,7 +114,7 @@ def test_abandoned_requests_leave_no_tasks_or_fds(live, scenario, stream, caplog
 
 def test_memory_store_cursors_are_bounded(monkeypatch):
     """A session per test (a fresh key each time) must not grow the cursor table forever."""
-    monkeypatch.setattr(state, "MAX_CURSORS", 10)
+    monkeypatch.setattr(config, "MAX_CURSORS", 10)
     store = state.MemoryStore()
 
     async def advance_many() -> list[int]:

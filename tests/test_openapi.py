@@ -11,8 +11,7 @@ from corpus import targets
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from mocksrv.app import route_table
-from mocksrv.dialects import all_dialects
+from mocksrv.dialects import all_dialects, route_table
 from mocksrv.schemas import SchemaRegistry
 
 SCHEMAS = SchemaRegistry()

@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from redis_support import ROOT, Mocksrv, RedisServer, find_redis_server, free_port
 
-from mocksrv import heartbeat, state
+from mocksrv import config, heartbeat
 from mocksrv.errors import ConfigError
 from mocksrv.state import MemoryStore, open_state
 from mocksrv.state_redis import RedisStore
@@ -216,18 +217,61 @@ def test_workers_share_one_port_and_stop_together(redis_server, tmp_path):
     assert not any(alive(pid) for pid in pids)
 
 
-def test_master_stops_everything_when_a_worker_dies(redis_server, tmp_path):
-    master = Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2")).start().wait_ready()
-    pids = worker_pids(master)
-    os.kill(pids[0], signal.SIGKILL)
+def pid_of_worker(answer) -> int:
+    return int(answer.headers["x-mocksrv-worker"].rsplit(":", 1)[1])
+
+
+def children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def all_listening(master: Mocksrv) -> Mocksrv:
+    """Once the banner names every worker (health answers as soon as one of them listens)."""
+    deadline = time.monotonic() + 30
+    while "  workers    2 (pids" not in master.log.read_text():
+        assert time.monotonic() < deadline and master.proc.poll() is None
+        time.sleep(0.05)
+    return master
+
+
+def test_master_restarts_a_worker_that_dies(redis_server, tmp_path):
+    master = all_listening(Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2")).start())
     try:
-        assert master.proc.wait(30) != 0
+        pids = worker_pids(master)
+        os.kill(pids[0], signal.SIGKILL)
+        time.sleep(0.2)  # gone from the port's group: new connections go to the other
+        answered: set[int] = set()
+        deadline = time.monotonic() + 20
+        while not answered - set(pids):  # until the replacement answers too
+            assert time.monotonic() < deadline, f"no new worker; answered by {answered}"
+            answer = master.chat(new_session())
+            assert answer.status == 200
+            answered.add(pid_of_worker(answer))
+        assert pids[0] not in answered and master.proc.poll() is None and alive(pids[1])
+        assert len(children(master.proc.pid)) == 2
+        assert "was killed by SIGKILL" in master.log.read_text()
     finally:
-        master.stop()
-    deadline = time.monotonic() + 10
-    while alive(pids[1]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not alive(pids[1])
+        assert master.stop() == 0
+
+
+def test_a_worker_that_keeps_dying_is_given_up_on_while_the_other_serves(redis_server, tmp_path):
+    master = all_listening(Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2")).start())
+    try:
+        survivor = min(children(master.proc.pid))
+        deadline = time.monotonic() + 40
+        while "not restarting it again" not in master.log.read_text():
+            assert time.monotonic() < deadline and master.proc.poll() is None
+            for pid in children(master.proc.pid) - {survivor}:  # each replacement dies at once
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+        log = master.log.read_text()
+        assert "restarting it in 0.5 s" in log and "restarting it in 4.0 s" in log  # backed off
+        time.sleep(1)
+        assert children(master.proc.pid) == {survivor}
+        answers = [master.chat(new_session()) for _ in range(5)]
+        assert {(a.status, pid_of_worker(a)) for a in answers} == {(200, survivor)}
+    finally:
+        assert master.stop() == 0
 
 
 def test_unreachable_state_stops_start_up_with_a_clear_message():
@@ -256,7 +300,7 @@ async def test_advance_is_atomic_across_clients(store, redis_server):
 
 async def test_cursors_are_bounded_least_recently_used_first(store, monkeypatch):
     """Like the memory store: a session per test must not grow the cursor hash forever."""
-    monkeypatch.setattr(state, "MAX_CURSORS", 10)
+    monkeypatch.setattr(config, "MAX_CURSORS", 10)
     for i in range(50):
         await store.advance(f"s{i}")
         await store.advance("busy")  # used all along: never the least recent

@@ -15,8 +15,8 @@ import openai
 import pytest
 import yaml
 
-from mocksrv.dialects.openai_responses import OpenAIResponses
-from mocksrv.dialects.responses_wire import echo_fields
+from mocksrv.dialects.openai.responses import OpenAIResponses
+from mocksrv.dialects.openai.wire import echo_fields
 from mocksrv.errors import MockError
 from mocksrv.model import Completion, ErrorKind, Message, Reply, ToolCall, Turn, pieces, usage_for
 from mocksrv.schemas import SchemaRegistry

@@ -24,12 +24,12 @@ from google.genai import types
 from parallel import statuses_in_parallel
 
 from mocksrv.config import ServerConfig
-from mocksrv.dialects.anthropic import AnthropicMessages
+from mocksrv.dialects.anthropic.messages import AnthropicMessages
 from mocksrv.dialects.base import Dialect
-from mocksrv.dialects.gemini import GeminiGenerate
-from mocksrv.dialects.maisi import MaisiGemini, MaisiMessages, MaisiResponses
-from mocksrv.dialects.mountsea import MountseaResponses
-from mocksrv.dialects.openai_responses import OpenAIResponses
+from mocksrv.dialects.gateways.maisi import MaisiGemini, MaisiMessages, MaisiResponses
+from mocksrv.dialects.gateways.mountsea import MountseaResponses
+from mocksrv.dialects.gemini.generate import GeminiGenerate
+from mocksrv.dialects.openai.responses import OpenAIResponses
 from mocksrv.schemas import SchemaRegistry
 from mocksrv.testing import MockServer
 

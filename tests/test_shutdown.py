@@ -16,8 +16,12 @@ import pytest
 from test_cli import free_port, wait_for
 
 WORDS = " ".join(f"word{i}" for i in range(12))
+MANY_WORDS = " ".join(f"word{i}" for i in range(60))  # 9 s at 150 ms a word
 FILES = f"""
 fixtures:
+  - id: endless-story
+    match: {{last_user: {{contains: "endless story"}}}}
+    reply: {{content: "{MANY_WORDS}"}}
   - id: long-story
     match: {{last_user: {{contains: "long story"}}}}
     reply: {{content: "{WORDS}"}}
@@ -46,12 +50,13 @@ def start(tmp_path: Path) -> Iterator:
     for process in started:
         if process.poll() is None:
             process.kill()
-            process.wait(10)
+        with process:  # waits, and closes its pipes
+            pass
 
 
-def open_stream(port: int) -> http.client.HTTPResponse:
+def open_stream(port: int, prompt: str = "a long story") -> http.client.HTTPResponse:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    body = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "a long story"}]}
+    body = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": prompt}]}
     headers = {"Authorization": "Bearer sk-x", "Content-Type": "application/json", "X-Mock-Scenario": "paced"}
     connection.request("POST", "/openai/v1/chat/completions", body=json.dumps(body), headers=headers)
     response = connection.getresponse()
@@ -103,3 +108,15 @@ def test_stream_longer_than_grace_is_cut_and_exit_is_still_clean(start):
     assert b"[DONE]" not in rest  # 12 words x 150 ms do not fit in 0.5 s
     assert process.wait(15) == 0
     assert time.monotonic() - began < 5
+
+
+def test_stop_takes_one_grace_not_two(start):
+    """In-flight answers get --shutdown-grace, then are cut: the process exits after one grace."""
+    process, port = start("--shutdown-grace", "2")
+    response = open_stream(port, "an endless story")
+    began = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    rest = rest_of(response)
+    assert b"[DONE]" not in rest
+    assert process.wait(15) == 0
+    assert 1.8 < time.monotonic() - began < 3.2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from redis_support import RedisServer, find_redis_server
 
-from mocksrv import state
+from mocksrv import config
 from mocksrv.state import MemoryStore
 from mocksrv.state_redis import RedisStore
 
@@ -49,7 +49,7 @@ async def test_records_without_expiry_can_be_deleted_once(store):
 
 
 async def test_records_are_bounded_per_kind(store, monkeypatch):
-    monkeypatch.setattr(state, "MAX_RECORDS", 3)
+    monkeypatch.setattr(config, "MAX_RECORDS", 3)
     for i in range(5):
         await store.record_put("resp", f"r{i}", {"i": i}, expires_at=None)
     kept = [i for i in range(5) if await store.record_get("resp", f"r{i}", now=0) is not None]
@@ -69,7 +69,7 @@ async def test_tallies_add_up_and_reset_clears_them(store):
 
 
 async def test_tallies_are_bounded_per_kind(store, monkeypatch):
-    monkeypatch.setattr(state, "MAX_RECORDS", 2)
+    monkeypatch.setattr(config, "MAX_RECORDS", 2)
     for key in ("a", "b", "c"):
         await store.tally_add("usage", key, {"n": 1})
     await store.tally_add("usage", "b", {"n": 1})

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from ..signing import DEFAULT_SIGNER, Signer
-from .anthropic import AnthropicMessages
-from .base import Dialect
-from .gemini import GeminiGenerate
-from .maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
-from .mountsea import MountseaChat, MountseaResponses
-from .opeai import OpeaiChat
-from .openai_chat import OpenAIChat
-from .openai_responses import OpenAIResponses
-from .wrapped import WrappedChat
-from .wuinai import WuinaiChat
+from .anthropic.messages import AnthropicMessages
+from .base import Dialect, RouteSpec
+from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
+from .gateways.mountsea import MountseaChat, MountseaResponses
+from .gateways.opeai import OpeaiChat
+from .gateways.wrapped import WrappedChat
+from .gateways.wuinai import WuinaiChat
+from .gemini.generate import GeminiGenerate
+from .openai.chat import OpenAIChat
+from .openai.responses import OpenAIResponses
 
 # Order matters only for display and for which class renders 404s under a shared prefix
 # (the first one listed for that prefix).
@@ -45,4 +45,11 @@ def dialect_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(cls.name for cls in DIALECT_CLASSES))
 
 
-__all__ = ["DIALECT_CLASSES", "Dialect", "all_dialects", "dialect_names"]
+def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
+    """(full path, dialect, route) for every endpoint; the root dialect is mounted twice."""
+    table = [(d.prefix + r.path, d, r) for d in dialects for r in d.routes]
+    table += [(r.path, d, r) for d in dialects if d.name == root for r in d.routes]
+    return table
+
+
+__all__ = ["DIALECT_CLASSES", "Dialect", "all_dialects", "dialect_names", "route_table"]

@@ -12,15 +12,12 @@ from __future__ import annotations
 import functools
 import random
 import re
+
+# Python's own regex parser (3.11+: re._parser); typeshed has no stubs for it.
+import re._constants as _c  # type: ignore[import-not-found]
+import re._parser as _parser  # type: ignore[import-not-found]
 import string
 from typing import Any
-
-try:  # Python 3.11+
-    import re._constants as _c
-    import re._parser as _parser
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _parser  # type: ignore[no-redef]
 
 MAX_REPEAT = 8  # open-ended repeats (`*`, `+`, `{3,}`) stop this far above their minimum
 MAX_PATTERN_CHARS = 1000  # longer patterns are not tried

@@ -421,12 +421,12 @@ def _range(schema: Mapping[str, Any], integer: bool) -> tuple[float, float]:
     ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     if ex_low is True:  # draft-04: a flag on minimum
         low_open = low is not None
-    elif number(ex_low) is not None and (low is None or number(ex_low) >= low):
-        low, low_open = number(ex_low), True
+    elif (bound := number(ex_low)) is not None and (low is None or bound >= low):
+        low, low_open = bound, True
     if ex_high is True:
         high_open = high is not None
-    elif number(ex_high) is not None and (high is None or number(ex_high) <= high):
-        high, high_open = number(ex_high), True
+    elif (bound := number(ex_high)) is not None and (high is None or bound <= high):
+        high, high_open = bound, True
     if low is None:
         low, low_open = (0 if high is None or high >= 100 else high - 100), False
     if high is None:

@@ -1,7 +1,7 @@
 """Anthropic Messages API: POST /v1/messages, plain and streamed (wire-facts §4).
 
-Error mapping and ids live in anthropic_wire (see there for why `quota` is a 429 that
-says `x-should-retry: false`). Thinking blocks appear only when the request enables
+Ids live in `anthropic.wire`, the error mapping in `anthropic.errors` (see there for why
+`quota` is a 429 that says `x-should-retry: false`). Thinking blocks appear only when the request enables
 `thinking` (design §7); otherwise a fixture's reasoning is neither shown nor billed.
 """
 
@@ -11,13 +11,13 @@ import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
-from . import anthropic_wire as wire
-from .anthropic_turns import check as check_anthropic_turns
-from .anthropic_turns import thinking_signature
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext, dumps
-from .openai_chat import argument_fragments
+from ...errors import MockError
+from ...model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext, dumps
+from ..openai.chat import argument_fragments
+from . import errors, wire
+from .turns import check as check_anthropic_turns
+from .turns import thinking_signature
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -45,7 +45,7 @@ class AnthropicMessages(Dialect):
     name = "anthropic"
     prefix = "/anthropic"
     base_path = "/anthropic"
-    routes = (
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/messages"),
         RouteSpec("POST", "/v1/messages/count_tokens", "count_tokens", stream=False),
     )
@@ -157,7 +157,7 @@ class AnthropicMessages(Dialect):
     def _blocks(self, reply: Reply, turn: Turn) -> Iterator[StreamBlock]:
         """Thinking (when enabled), then text, then tool calls: the order the real API uses."""
         # With thinking on, a turn that calls tools always opens with a (signed) thinking block:
-        # the client must send it back in the tool loop (anthropic_turns.py).
+        # the client must send it back in the tool loop (anthropic/turns.py).
         if turn.show_reasoning and (reply.reasoning or reply.tool_calls):
             deltas = [({"type": "thinking_delta", "thinking": p}, True) for p in reply.reasoning_pieces]
             signature = thinking_signature(self.signer, reply.reasoning or "")
@@ -173,11 +173,11 @@ class AnthropicMessages(Dialect):
 
     # ---- errors and headers -------------------------------------------------------------
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
-        body = {"type": "error", "error": wire.error_object(error), "request_id": request_id}
-        return ErrorResponse(wire.ERRORS[error.kind][0], body, wire.error_headers(error))
+        body = {"type": "error", "error": errors.error_object(error), "request_id": request_id}
+        return ErrorResponse(errors.ERRORS[error.kind][0], body, errors.error_headers(error))
 
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
-        return _event({"type": "error", "error": wire.error_object(error)})
+        return _event({"type": "error", "error": errors.error_object(error)})
 
     def keepalive(self) -> bytes:
         return _ping().encode()

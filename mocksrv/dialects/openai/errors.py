@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..errors import MockError
-from ..model import JSON, ErrorKind
-from .base import Dialect, ErrorResponse
+from ...errors import MockError
+from ...model import JSON, ErrorKind
+from ..base import Dialect, ErrorResponse
 
 # kind -> (status, type, code). Variants replace single entries.
 OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {

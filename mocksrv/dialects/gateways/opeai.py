@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import JSON, ErrorKind, Usage
-from .base import RouteSpec
-from .openai_chat import OPENAI_ERRORS, OpenAIChat
+from ...model import JSON, ErrorKind, Usage
+from ..base import RouteSpec
+from ..openai.chat import OPENAI_ERRORS, OpenAIChat
 
 NEW_API_ERRORS = {
     **OPENAI_ERRORS,

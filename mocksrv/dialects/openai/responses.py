@@ -1,6 +1,6 @@
 """OpenAI Responses API: input items in; output items, or numbered `event:` + `data:` events, out.
 
-The wire shapes (response object, output items, stream events) live in `responses_wire`; this
+The wire shapes (response object, output items, stream events) live in `openai.wire`; this
 module reads requests and ties the pieces to the dialect contract.
 """
 
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
-from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
-from .base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
-from .openai_chat import text_of
-from .openai_common import OpenAIErrors
+from ...errors import MockError
+from ...model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
+from ..base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
+from .chat import text_of
+from .errors import OpenAIErrors
 from .responses_turns import check as check_responses_turns
-from .responses_wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
+from .wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
 
 # kind -> ResponseErrorCode of a failed response (the spec's enum has no finer server codes).
 RESPONSE_ERROR_CODES: dict[ErrorKind, str] = {
@@ -75,7 +75,7 @@ class OpenAIResponses(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes = (RouteSpec("POST", "/v1/responses"),)
+    routes: ClassVar[tuple[RouteSpec, ...]] = (RouteSpec("POST", "/v1/responses"),)
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import MockError
-from ..model import JSON, ErrorKind
+from ...errors import MockError
+from ...model import JSON, ErrorKind
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 

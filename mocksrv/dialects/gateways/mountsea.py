@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..model import JSON
-from .base import RouteSpec
-from .openai_chat import OpenAIChat
-from .openai_responses import OpenAIResponses
+from ...model import JSON
+from ..base import RouteSpec
+from ..openai.chat import OpenAIChat
+from ..openai.responses import OpenAIResponses
 
 # Its docs send empty objects as placeholders; a compatible server treats them as absent.
 PLACEHOLDER_FIELDS = ("stop", "tool_choice", "response_format", "logit_bias")

@@ -10,10 +10,10 @@ makes every client raise), so it stays the envelope design §7 pins.
 
 from __future__ import annotations
 
-from ..errors import MockError
-from ..model import JSON, SSEEvent
-from .base import ErrorResponse, RouteSpec, dumps
-from .openai_chat import OpenAIChat
+from ...errors import MockError
+from ...model import JSON, Completion, SSEEvent, Turn
+from ..base import ErrorResponse, RouteSpec, dumps
+from ..openai.chat import OpenAIChat
 
 
 def envelope(status: int, message: str, data: JSON | None) -> JSON:
@@ -30,7 +30,7 @@ class WrappedChat(OpenAIChat):
     service_tier = None
     system_fingerprint = None
 
-    def render(self, completion, turn) -> JSON:
+    def render(self, completion: Completion, turn: Turn) -> JSON:
         return envelope(200, "successful", super().render(completion, turn))
 
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:

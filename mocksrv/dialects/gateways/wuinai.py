@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import JSON, Completion, Usage
-from .base import AuthScheme, RouteSpec
-from .openai_chat import OpenAIChat
+from ...model import JSON, Completion, Usage
+from ..base import AuthScheme, RouteSpec
+from ..openai.chat import OpenAIChat
 
 # The seed's OpenAPI names fields in camelCase; its own Java samples send snake_case.
 CAMEL_TO_SNAKE = {

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import orjson
 
-from ..errors import MockError
-from ..model import (
+from ...errors import MockError
+from ...model import (
     JSON,
     Completion,
     ErrorKind,
@@ -29,11 +29,11 @@ from ..model import (
     count_tokens,
     stops_of,
 )
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext
-from .gemini_errors import error_headers, status_of
-from .gemini_names import camelize, check_known_fields, unknown_name
-from .gemini_turns import check as check_gemini_turns
-from .gemini_turns import thought_signature
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext
+from .errors import error_headers, status_of
+from .turns import check as check_gemini_turns
+from .turns import thought_signature
+from .wire import camelize, check_known_fields, unknown_name
 
 FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP", "content_filter": "SAFETY"}
 VERSIONS = ("v1beta", "v1")
@@ -201,7 +201,7 @@ class GeminiGenerate(Dialect):
                 yield SSEEvent(chunk_json(body), eol="\r\n", content="text" in part)
 
     def _call_parts(self, reply: Reply) -> list[JSON]:
-        """The function calls; the first carries the thought signature (gemini_turns.py)."""
+        """The function calls; the first carries the thought signature (gemini/turns.py)."""
         found = [function_call_part(c) for c in reply.tool_calls]
         if found:
             found[0]["thoughtSignature"] = thought_signature(self.signer, reply.tool_calls[0].name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import MockError
-from ..model import JSON, ErrorKind
+from ...errors import MockError
+from ...model import JSON, ErrorKind
 
 TYPE = "type.googleapis.com/google.rpc."
 RATE_LIMITS_URL = "https://ai.google.dev/gemini-api/docs/rate-limits"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .anthropic import AnthropicMessages
-from .base import AuthScheme, RouteSpec
-from .gemini import GeminiGenerate
-from .openai_chat import OpenAIChat
-from .openai_responses import OpenAIResponses
+from ..anthropic.messages import AnthropicMessages
+from ..base import AuthScheme, RouteSpec
+from ..gemini.generate import GeminiGenerate
+from ..openai.chat import OpenAIChat
+from ..openai.responses import OpenAIResponses
 
 
 class MaisiChat(OpenAIChat):

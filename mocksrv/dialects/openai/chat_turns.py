@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MockError
-from ..model import ErrorKind
+from ...errors import MockError
+from ...model import ErrorKind
 
 UNANSWERED = (
     "An assistant message with 'tool_calls' must be followed by tool messages responding to each "

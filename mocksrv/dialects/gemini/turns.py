@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..errors import MockError
-from ..model import ErrorKind
-from ..signing import Signer, b64decode_any
+from ...errors import MockError
+from ...model import ErrorKind
+from ...signing import Signer, b64decode_any
 
 PURPOSE = "gemini-thought"
 SIGNATURE_HEAD = b"\n\x20"  # protobuf-looking, as real signatures are

@@ -8,9 +8,9 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import MockError
-from ..model import ErrorKind
-from ..signing import Signer, b64decode_any
+from ...errors import MockError
+from ...model import ErrorKind
+from ...signing import Signer, b64decode_any
 
 # Real signatures are base64 protobufs; ours keep a protobuf-looking head before the MAC.
 SIGNATURE_HEAD = b"\x12\xa4\x01\n\x02\x18\x02"

@@ -6,12 +6,12 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import MockError
-from ..model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
-from ..model import pieces as split_pieces
-from .base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
-from .openai_common import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
-from .openai_turns import check_reasoning_passed_back, check_tool_messages
+from ...errors import MockError
+from ...model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
+from ...model import pieces as split_pieces
+from ..base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
+from .chat_turns import check_reasoning_passed_back, check_tool_messages
+from .errors import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
 
 # Re-exported: the compatible variants import the shared table from here.
 __all__ = [
@@ -42,7 +42,7 @@ class OpenAIChat(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes = (
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/chat/completions"),
         RouteSpec("GET", "/v1/models", "models"),
     )

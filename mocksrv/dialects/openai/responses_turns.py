@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import MockError
-from ..model import ErrorKind
+from ...errors import MockError
+from ...model import ErrorKind
 
 # Item types whose output must answer a call of the paired type.
 ANSWERS = {"function_call_output": "function_call", "custom_tool_call_output": "custom_tool_call"}
@@ -29,7 +29,7 @@ def unanswered_output(items: Iterable[Any], prior_items: Iterable[Any] = ()) -> 
                 detail="function_call_output_orphan",
             )
         if kind in ANSWERS.values():
-            calls.add((kind, call_id))
+            calls.add((str(kind), call_id))
     return None
 
 

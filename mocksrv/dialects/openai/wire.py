@@ -10,8 +10,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import JSON, Completion, Reply, Turn, pieces
-from .openai_chat import argument_fragments
+from ...model import JSON, Completion, Reply, Turn, pieces
+from .chat import argument_fragments
 
 Payload = tuple[JSON, bool]  # (event data without sequence_number, carries generated text)
 
@@ -43,7 +43,7 @@ def echo_fields(body: JSON) -> JSON:
     """The request settings a response object repeats, with the API's defaults filled in."""
     text = as_dict(body.get("text"))
     reasoning = as_dict(body.get("reasoning"))
-    tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+    tools = body["tools"] if isinstance(body.get("tools"), list) else []
     echo = {
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),

@@ -1,0 +1,1 @@
+"""Anthropic: the Messages API, its wire details (ids, headers) and errors."""

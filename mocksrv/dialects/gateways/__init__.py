@@ -1,0 +1,1 @@
+"""Seed gateways: thin dialects that reuse a family and override data."""

@@ -1,0 +1,1 @@
+"""Gemini: generateContent, its field names (wire) and errors."""

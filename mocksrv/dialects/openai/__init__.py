@@ -1,0 +1,1 @@
+"""OpenAI: Chat Completions and Responses, their shared errors and the Responses wire helpers."""
