@@ -21,6 +21,7 @@ from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
 from .services import SERVICES, Services
+from .signing import signer_for
 from .state import StateStore, open_state
 from .store import FixtureStore
 
@@ -62,7 +63,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     middlewares = [journal_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
-    dialects = all_dialects()
+    dialects = all_dialects(signer_for(config.seed, config.admin_token))
     table = route_table(dialects, config.root_dialect)
     routes = [
         app.router.add_route(route.method, path, functools.partial(handle, dialect, route))

@@ -61,6 +61,7 @@ class ModelInfo:
     dimensions: int | None = None  # embedding models: the full vector's length
     shortenable: bool = False  # accepts a smaller `dimensions` / `outputDimensionality`
     thinking: bool = False
+    thought_signatures: bool = False  # Gemini: function calls must come back with their signature
     display_name: str = ""
     owned_by: str = ""
     created: int = 0

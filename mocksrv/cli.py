@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="unmatched requests get a 404 ($MOCKSRV_STRICT=1)"
     )
     serve.add_argument(
+        "--lenient",
+        action="store_true",
+        help="accept conversations providers refuse (cross-turn checks off; $MOCKSRV_LENIENT=1)",
+    )
+    serve.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -108,6 +113,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         scenario=args.scenario,
         seed=args.seed,
         strict=args.strict,
+        lenient=args.lenient,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         admin_token=args.admin_token,
         allowed_hosts=tuple(args.allowed_host),

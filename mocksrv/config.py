@@ -58,6 +58,7 @@ class ServerConfig:
     scenario: str | None = None  # server-wide scenario
     seed: int = 0
     strict: bool = False
+    lenient: bool = False  # accept conversations providers refuse (crossturn.py checks off)
     api_keys: frozenset[str] | None = None  # None: any non-empty key is valid
     max_body_bytes: int = 8 * 1024 * 1024
     body_timeout_s: float = 30.0  # a request body must arrive within this (slow clients)

@@ -57,7 +57,9 @@ def generate_reply(turn: Turn, seed: int, choice: int = 0) -> Reply:
         if cut:  # a call the model never finished is not emitted (as shaping.limit_reply does)
             return Reply("", None, (), "length")
         call_id = f"call_{hashlib.sha256(f'{seed}/{choice}'.encode()).hexdigest()[:24]}"
-        return Reply(None, None, (ToolCall(call_id, tool.name, arguments),), "tool_calls")
+        # A thinking model reasons before it calls: the reasoning a client must pass back.
+        reasoning = _faker.sentence(nb_words=12) if turn.show_reasoning else None
+        return Reply(None, reasoning, (ToolCall(call_id, tool.name, arguments),), "tool_calls")
     if turn.response_schema is not None:
         text, cut = _json_for(turn.response_schema, rng, turn)
         return Reply(text, None, (), "length" if cut else "stop")

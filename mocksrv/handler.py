@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from .crossturn import check_turns
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
 from .fast import prebuilt, rendered
@@ -92,6 +93,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         if route.operation == "model":
             return json_response(ex, dialect.render_model(incoming.match_info["model"]))
         check_schema(dialect, route.operation, incoming, services.schemas, entry)
+        check_turns(dialect, incoming, services.config, services.catalog, trace, entry)
         turn = ex.turn = parse_turn(dialect, incoming, entry)
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))

@@ -21,8 +21,10 @@ from official_spec import official_validator as openai_official
 from openai_family import FAMILY
 
 from mocksrv import loader
+from mocksrv.dialects.anthropic.turns import thinking_signature
 from mocksrv.resources import FIXTURES_DIR
 from mocksrv.schemas import SchemaRegistry
+from mocksrv.signing import signer_for
 from mocksrv.testing import MockServer
 
 SCHEMAS = SchemaRegistry()
@@ -101,7 +103,11 @@ def anthropic_request(ask: Ask, thinking: bool) -> dict[str, Any]:
     if ask.after_tool:
         call = {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": ask.tool, "input": {}}
         result = {"type": "tool_result", "tool_use_id": call["id"], "content": "{}"}
-        messages += [{"role": "assistant", "content": [call]}, {"role": "user", "content": [result]}]
+        # With thinking on, the tool loop's turn keeps the thinking block it was given (signed).
+        kept = {"type": "thinking", "thinking": "", "signature": thinking_signature(signer_for(0), "")}
+        opening = [kept] if thinking else []
+        turn = {"role": "assistant", "content": [*opening, call]}
+        messages += [turn, {"role": "user", "content": [result]}]
     return body
 
 
@@ -182,7 +188,7 @@ def anthropic_read(blocks: list[dict[str, Any]]) -> Rendered:
     return Rendered(
         "".join(b["text"] for b in blocks if b["type"] == "text"),
         tuple((b["name"], b["input"]) for b in blocks if b["type"] == "tool_use"),
-        "".join(thinking) if thinking else None,
+        "".join(thinking) or None,  # an empty (signature-only) block shows no reasoning
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..signing import DEFAULT_SIGNER, Signer
 from .anthropic.messages import AnthropicMessages
 from .base import Dialect, RouteSpec
 from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
@@ -32,8 +33,12 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
 )
 
 
-def all_dialects() -> tuple[Dialect, ...]:
-    return tuple(cls() for cls in DIALECT_CLASSES)
+def all_dialects(signer: Signer = DEFAULT_SIGNER) -> tuple[Dialect, ...]:
+    """One instance of each dialect, signing what it hands out with `signer` (signing.py)."""
+    dialects = tuple(cls() for cls in DIALECT_CLASSES)
+    for dialect in dialects:
+        dialect.signer = signer
+    return dialects
 
 
 def dialect_names() -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -10,6 +10,7 @@ import orjson
 
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, SSEEvent, Turn
+from ..signing import DEFAULT_SIGNER, Signer
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ class AuthScheme:
         return None
 
 
+@dataclass(frozen=True)
+class TurnContext:
+    """What cross-turn checks may consult besides the body (docs/cross-turn.md).
+
+    `thinking(model)`: whether the model data calls it a thinking model; `prior_items`: the
+    input items of a stored chain (Responses `previous_response_id`), when the caller loaded them.
+    """
+
+    thinking: Callable[[str], bool] = lambda model: False
+    requires_thought_signatures: Callable[[str], bool] = lambda model: False
+    prior_items: tuple[Any, ...] | None = None
+
+
 def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -98,6 +112,8 @@ class Dialect:
     # parameters, where a null stays the schema's 400 (schemas/openai/README.md).
     null_means_absent: ClassVar[bool] = False
     null_kept: ClassVar[frozenset[str]] = frozenset()
+    # Signs what this dialect hands out to be sent back (signing.py); the app sets the server's.
+    signer: Signer = DEFAULT_SIGNER
 
     # ---- request side -------------------------------------------------------------------
     def accept(self, body: JSON) -> JSON:
@@ -112,6 +128,11 @@ class Dialect:
 
     def parse(self, incoming: Incoming) -> Turn:
         raise NotImplementedError
+
+    def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
+        """The provider's refusal of a schema-valid conversation (tool calls left unanswered,
+        thinking dropped, a signature edited), or None. Pure: a function of the request and context."""
+        return None
 
     # ---- response side ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:

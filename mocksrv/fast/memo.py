@@ -33,6 +33,7 @@ class Parsed:
     body: Any  # after dialect.normalize
     kept: bool = True  # False: made for this request only (the pass-through, a large body, no body)
     valid: bool = False  # passed the request schema
+    turns_accepted: bool = False  # passed the cross-turn checks (crossturn.py)
     turn: Turn | None = None  # dialect.parse's answer, when it read nothing but the body
     decided: Decided | None = None  # how this body was last answered (decided.py)
     renders: Renders = field(default_factory=Renders)  # rendered.py's templates for that turn

@@ -13,9 +13,11 @@ from typing import Any, ClassVar
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
-from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext, dumps
 from ..openai.chat import argument_fragments
 from . import errors, wire
+from .turns import check as check_anthropic_turns
+from .turns import thinking_signature
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -53,6 +55,10 @@ class AnthropicMessages(Dialect):
     require_version: ClassVar[bool] = True
 
     # ---- parsing ------------------------------------------------------------------------
+    def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
+        body = incoming.body
+        return check_anthropic_turns(body, self.signer, _thinking_enabled(body.get("thinking")))
+
     def parse(self, incoming: Incoming) -> Turn:
         if self.require_version and not incoming.headers.get("anthropic-version", "").strip():
             raise MockError(ErrorKind.BAD_REQUEST, "anthropic-version: header is required")
@@ -150,9 +156,12 @@ class AnthropicMessages(Dialect):
 
     def _blocks(self, reply: Reply, turn: Turn) -> Iterator[StreamBlock]:
         """Thinking (when enabled), then text, then tool calls: the order the real API uses."""
-        if turn.show_reasoning and reply.reasoning:
+        # With thinking on, a turn that calls tools always opens with a (signed) thinking block:
+        # the client must send it back in the tool loop (anthropic/turns.py).
+        if turn.show_reasoning and (reply.reasoning or reply.tool_calls):
             deltas = [({"type": "thinking_delta", "thinking": p}, True) for p in reply.reasoning_pieces]
-            deltas.append(({"type": "signature_delta", "signature": wire.signature(reply.reasoning)}, False))
+            signature = thinking_signature(self.signer, reply.reasoning or "")
+            deltas.append(({"type": "signature_delta", "signature": signature}, False))
             yield {"type": "thinking", "thinking": ""}, deltas
         if reply.content:
             yield (

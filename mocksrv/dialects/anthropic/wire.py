@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import time
@@ -46,12 +45,6 @@ def tool_use_id(call_id: str) -> str:
     if rest and _HEX.fullmatch(rest):
         return "toolu_01" + rest
     return "toolu_01" + _digits(call_id, 22)
-
-
-def signature(thinking: str) -> str:
-    """A stable, opaque-looking thinking signature (real ones are base64 protobufs)."""
-    digest = hashlib.blake2b(thinking.encode(), digest_size=48).digest()
-    return base64.b64encode(b"\x12\xa4\x01\n\x02\x18\x02" + digest).decode()
 
 
 def rfc3339(epoch: float) -> str:

@@ -29,8 +29,10 @@ from ...model import (
     count_tokens,
     stops_of,
 )
-from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext
 from .errors import error_headers, status_of
+from .turns import check as check_gemini_turns
+from .turns import thought_signature
 from .wire import camelize, check_known_fields, unknown_name
 
 FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP", "content_filter": "SAFETY"}
@@ -87,6 +89,10 @@ class GeminiGenerate(Dialect):
             raise unknown_name(*snake[0])
         check_known_fields(body)
         return body
+
+    def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
+        required = context.requires_thought_signatures(incoming.match_info.get("model", ""))
+        return check_gemini_turns(incoming.body, self.signer, required)
 
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body
@@ -173,7 +179,7 @@ class GeminiGenerate(Dialect):
             parts.append({"text": reply.reasoning, "thought": True})
         if reply.content:
             parts.append({"text": reply.content})
-        parts += [function_call_part(c) for c in reply.tool_calls]
+        parts += self._call_parts(reply)
         return candidate(index, parts, FINISH.get(reply.finish, "OTHER"))
 
     @staticmethod
@@ -194,16 +200,22 @@ class GeminiGenerate(Dialect):
                 body = self._response([candidate(index, [part], finish)], usage, completion)
                 yield SSEEvent(chunk_json(body), eol="\r\n", content="text" in part)
 
-    @staticmethod
-    def _stream_parts(reply: Reply, turn: Turn) -> Iterator[tuple[JSON, int, bool]]:
+    def _call_parts(self, reply: Reply) -> list[JSON]:
+        """The function calls; the first carries the thought signature (gemini/turns.py)."""
+        found = [function_call_part(c) for c in reply.tool_calls]
+        if found:
+            found[0]["thoughtSignature"] = thought_signature(self.signer, reply.tool_calls[0].name)
+        return found
+
+    def _stream_parts(self, reply: Reply, turn: Turn) -> Iterator[tuple[JSON, int, bool]]:
         """(part, tokens it adds, is a thought) for one candidate, in wire order."""
         if turn.show_reasoning:
             for piece in reply.reasoning_pieces:
                 yield {"text": piece, "thought": True}, 1, True
         for piece in reply.content_pieces:
             yield {"text": piece}, 1, False
-        for call in reply.tool_calls:
-            yield function_call_part(call), count_tokens(call.arguments), False
+        for call, part in zip(reply.tool_calls, self._call_parts(reply), strict=True):
+            yield part, count_tokens(call.arguments), False
         if not reply.content_pieces and not reply.tool_calls:
             yield {"text": ""}, 0, False  # the finishReason still needs a chunk to ride on
 

@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 from ...errors import MockError
 from ...model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
 from ...model import pieces as split_pieces
-from ..base import AuthScheme, Incoming, RouteSpec, dumps
+from ..base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
+from .chat_turns import check_reasoning_passed_back, check_tool_messages
 from .errors import MISSING_KEY_MESSAGE, OPENAI_ERRORS, RATE_LIMIT_HEADERS, OpenAIErrors
 
 # Re-exported: the compatible variants import the shared table from here.
@@ -61,6 +62,15 @@ class OpenAIChat(OpenAIErrors):
     honours_include_usage: ClassVar[bool] = True  # `usage: null` on chunks, then a usage chunk
 
     # ---- parsing ------------------------------------------------------------------------
+    def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
+        messages = incoming.body.get("messages")
+        if not isinstance(messages, list):
+            return None
+        error = check_tool_messages(messages)
+        if error is None and self.reasoning_field and context.thinking(str(incoming.body.get("model"))):
+            error = check_reasoning_passed_back(messages, self.reasoning_field)
+        return error
+
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body
         fmt = body.get("response_format") or {}

@@ -12,9 +12,10 @@ from typing import Any, ClassVar
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
-from ..base import AuthScheme, Incoming, RouteSpec, dumps
+from ..base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
 from .chat import text_of
 from .errors import OpenAIErrors
+from .responses_turns import check as check_responses_turns
 from .wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
 
 # kind -> ResponseErrorCode of a failed response (the spec's enum has no finer server codes).
@@ -80,6 +81,9 @@ class OpenAIResponses(OpenAIErrors):
     schema_dir = "responses"
 
     # ---- parsing ------------------------------------------------------------------------
+    def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
+        return check_responses_turns(incoming.body, context.prior_items)
+
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body
         fmt = as_dict(as_dict(body.get("text")).get("format"))
