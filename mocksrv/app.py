@@ -6,7 +6,7 @@ import functools
 
 from aiohttp import web
 
-from . import arrival, front, heartbeat, loader
+from . import arrival, front, heartbeat, loader, reload
 from .admin import control_app
 from .catalog import load_catalog
 from .config import ServerConfig
@@ -18,7 +18,7 @@ from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
 from .resources import FIXTURES_DIR
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
-from .services import SERVICES, Services
+from .services import SERVICES, Loaded, Services
 from .state import StateStore, open_state
 from .store import FixtureStore
 
@@ -27,9 +27,14 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
     """Load and validate everything up front; raises ConfigError and never half-loads."""
     schemas = SchemaRegistry()
     schemas.compile_all()
+    state = state or open_state(config.state_url, config.journal_limit)
+    return Services(config, schemas, state, load_files(config, schemas, state))
+
+
+def load_files(config: ServerConfig, schemas: SchemaRegistry, state: StateStore) -> Loaded:
+    """Fixtures, scenarios and models from every file: at start-up, and again on each reload."""
     bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
     custom = loader.load(list(config.fixture_dirs), schemas)
-    state = state or open_state(config.state_url, config.journal_limit)
     scenarios = ScenarioBook(
         state,
         bundled.scenarios + custom.scenarios,
@@ -44,7 +49,7 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
     fixtures = FixtureStore(state, custom, bundled)
     catalog = load_catalog(bundled.models + custom.models, schemas)
-    return Services(config, schemas, state, fixtures, scenarios, catalog=catalog)
+    return Loaded(fixtures, scenarios, catalog)
 
 
 def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:
@@ -82,6 +87,8 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     app[CAPTURE] = capture_of(dialects, config)
     app.add_subapp("/_mock", control_app())
     app.cleanup_ctx.append(heartbeat.heartbeat_ctx)
+    if config.watch:
+        app.cleanup_ctx.append(reload.watch_ctx)
     app.on_response_prepare.append(heartbeat.tag_response)
     app.on_shutdown.append(_end_live_streams)
     app.on_cleanup.append(_close_state)

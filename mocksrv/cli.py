@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="unmatched requests get a 404 ($MOCKSRV_STRICT=1)"
     )
     serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload fixture, scenario and model files when they change ($MOCKSRV_WATCH=1)",
+    )
+    serve.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -112,6 +117,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         body_timeout_s=args.body_timeout,
         state_url=args.state,
         workers=args.workers,
+        watch=args.watch,
     )
 
 
