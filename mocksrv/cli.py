@@ -213,7 +213,13 @@ def cmd_record(args: argparse.Namespace) -> int:
         return 0
 
 
-COMMANDS = {"init": cmd_init, "serve": cmd_serve, "validate": cmd_validate, "dialects": cmd_dialects, "record": cmd_record}
+COMMANDS = {
+    "init": cmd_init,
+    "serve": cmd_serve,
+    "validate": cmd_validate,
+    "dialects": cmd_dialects,
+    "record": cmd_record,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,11 +29,25 @@ ERROR_KINDS = {
     "overloaded": openai.InternalServerError,
     "timeout": openai.InternalServerError,
 }
-LIBRARY = ["flaky", "slow", "stalls", "cut", "midstream", "garbage", "truncated", "hang", "reset", "empty", "chaos"]
+LIBRARY = [
+    "flaky",
+    "slow",
+    "stalls",
+    "cut",
+    "midstream",
+    "garbage",
+    "truncated",
+    "hang",
+    "reset",
+    "empty",
+    "chaos",
+]
 
 
 def mocksrv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mocksrv", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "mocksrv", *args], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
 
 
 def chat(server: MockServer, text: str = "Hello!", **headers: str) -> str:
@@ -92,7 +106,9 @@ def test_serve_runs_a_bundled_scenario_server_wide(tmp_path):
                 time.sleep(0.05)
         body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello!"}]}
         statuses = [
-            rawhttp.post(base + "/openai/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}).status
+            rawhttp.post(
+                base + "/openai/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
+            ).status
             for _ in range(3)
         ]
         assert statuses == [429, 503, 200]

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import openai
 import pytest
+import rawhttp
 from redis_support import ROOT, Mocksrv, RedisServer, find_redis_server, free_port
 
-import rawhttp
-
-FIXTURE = "fixtures:\n  - id: weather\n    match: {{last_user: {{contains: weather}}}}\n    reply: {{content: {text}}}\n"
+FIXTURE = (
+    "fixtures:\n  - id: weather\n    match: {{last_user: {{contains: weather}}}}\n"
+    "    reply: {{content: {text}}}\n"
+)
 
 
 class Served:
@@ -122,13 +124,13 @@ def test_a_scenario_added_to_a_file_can_be_selected(folder, tmp_path):
         (folder / "limits.yaml").write_text("scenarios:\n  - name: down\n    steps: [{error: overloaded}]\n")
         names = lambda: rawhttp.request("GET", f"{served.url}/_mock/scenarios").json()["scenarios"]  # noqa: E731
         assert eventually(lambda: "down" in names())
-        with openai.OpenAI(base_url=served.url + "/openai/v1", api_key="sk-x", max_retries=0) as sdk:
-            with pytest.raises(openai.InternalServerError):
-                sdk.chat.completions.create(
-                    model="gpt-4o",
-                    messages=[{"role": "user", "content": "hi"}],
-                    extra_headers={"X-Mock-Scenario": "down"},
-                )
+        sdk = openai.OpenAI(base_url=served.url + "/openai/v1", api_key="sk-x", max_retries=0)
+        with sdk, pytest.raises(openai.InternalServerError):
+            sdk.chat.completions.create(
+                model="gpt-4o",
+                messages=[{"role": "user", "content": "hi"}],
+                extra_headers={"X-Mock-Scenario": "down"},
+            )
     finally:
         served.stop()
 
@@ -144,7 +146,9 @@ def redis_server(tmp_path_factory):
 
 
 def test_every_worker_reloads_with_shared_state(folder, tmp_path, redis_server):
-    master = Mocksrv(redis_server.url(), tmp_path, extra=("--workers", "2", "--watch", "--fixtures", str(folder)))
+    master = Mocksrv(
+        redis_server.url(), tmp_path, extra=("--workers", "2", "--watch", "--fixtures", str(folder))
+    )
     master.start().wait_ready()
     try:
         (folder / "weather.yaml").write_text(FIXTURE.format(text="Rain."))
