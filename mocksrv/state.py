@@ -44,6 +44,9 @@ class StateStore(Protocol):
     async def reset(self) -> None:
         """Clear journal, cursors, run-time documents and settings."""
 
+    async def cursors_clear(self) -> None:
+        """Every session's `replies` and scenario-step cursors start again (the pytest handle)."""
+
     async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
         """Keep a JSON record (a stored response, a cache entry...) until `expires_at` on the
         mocksrv clock (clock.py); at most MAX_RECORDS per kind, the oldest written goes first."""
@@ -148,6 +151,9 @@ class MemoryStore:
             self._settings.pop(name, None)
         else:
             self._settings[name] = value
+
+    async def cursors_clear(self) -> None:
+        self._cursors.clear()
 
     async def reset(self) -> None:
         self._cursors.clear()

@@ -233,6 +233,9 @@ class RedisStore:
         pairs = zip(names, found, strict=True)
         return {name: {k: float(v) for k, v in totals.items()} for name, totals in pairs}
 
+    async def cursors_clear(self) -> None:
+        await self.redis.delete(self.key("cursors"), self.key("cursors", "used"))
+
     async def reset(self) -> None:
         """Everything of this prefix goes, except the id and version counters and heartbeats:
         ids stay unique for journal readers and every process sees the versions move on."""
