@@ -47,7 +47,7 @@ def load_files(config: ServerConfig, schemas: SchemaRegistry, state: StateStore)
         from .errors import ConfigError
 
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
-    fixtures = FixtureStore(state, custom, bundled)
+    fixtures = FixtureStore(state, custom, bundled, config.strict)
     catalog = load_catalog(bundled.models + custom.models, schemas)
     return Loaded(fixtures, scenarios, catalog)
 
