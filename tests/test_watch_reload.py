@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import subprocess
 import sys
 import time
@@ -171,3 +173,27 @@ def rawhttp_chat(base: str) -> tuple[str, str]:
         f"{base}/openai/v1/chat/completions", json=body, headers={"Authorization": "Bearer sk-w"}
     )
     return answer.json()["choices"][0]["message"]["content"], answer.headers["x-mocksrv-worker"]
+
+
+def test_the_inspector_stream_shows_the_reload(folder):
+    from mocksrv.config import ServerConfig
+    from mocksrv.testing import MockServer
+
+    with MockServer(ServerConfig(port=0, fixture_dirs=(folder,), watch=True)) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/_mock/events")
+        stream = connection.getresponse()
+        time.sleep(0.3)  # the watcher is up once the app started; give the stream a moment
+        (folder / "weather.yaml").write_text(FIXTURE.format(text="Fog."))
+        events: dict[str, dict] = {}
+        event = None
+        while "reload" not in events:
+            line = stream.fp.readline().decode().rstrip("\r\n")
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event:
+                events[event] = json.loads(line[6:])
+        connection.close()
+        assert events["entry"]["method"] == "RELOAD" and events["entry"]["status"] == 200
+        assert events["reload"]["ok"] is True
+        assert ask(server.url) == "Fog."
