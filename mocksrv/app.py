@@ -6,21 +6,18 @@ import functools
 
 from aiohttp import web
 
-from . import arrival, front, heartbeat, loader, reload
+from . import arrival, front, heartbeat, reload
 from .admin import control_app
-from .catalog import load_catalog
 from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
+from .fileset import load_files
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
-from .resources import FIXTURES_DIR
-from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
-from .services import SERVICES, Loaded, Services
+from .services import SERVICES, Services
 from .state import StateStore, open_state
-from .store import FixtureStore
 
 
 def build_services(config: ServerConfig, state: StateStore | None = None) -> Services:
@@ -29,27 +26,6 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
     schemas.compile_all()
     state = state or open_state(config.state_url, config.journal_limit)
     return Services(config, schemas, state, load_files(config, schemas, state))
-
-
-def load_files(config: ServerConfig, schemas: SchemaRegistry, state: StateStore) -> Loaded:
-    """Fixtures, scenarios and models from every file: at start-up, and again on each reload."""
-    bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
-    custom = loader.load(list(config.fixture_dirs), schemas)
-    scenarios = ScenarioBook(
-        state,
-        bundled.scenarios + custom.scenarios,
-        {**bundled.keys, **custom.keys},
-        config.scenario,
-        config.seed,
-        config.max_delay_ms,
-    )
-    if config.scenario and config.scenario not in scenarios.files:
-        from .errors import ConfigError
-
-        raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
-    fixtures = FixtureStore(state, custom, bundled, config.strict)
-    catalog = load_catalog(bundled.models + custom.models, schemas)
-    return Loaded(fixtures, scenarios, catalog)
 
 
 def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[str, Dialect, RouteSpec]]:

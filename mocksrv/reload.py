@@ -1,6 +1,6 @@
 """`serve --watch`: reload fixture, scenario and model files when they change.
 
-The new set is built by the same loader start-up uses (app.load_files), off the event loop,
+The new set is built by the same loader start-up uses (fileset.load_files), off the event loop,
 and replaced in one assignment: a request sees the old set or the new one. A broken file
 keeps the previous set serving and logs `file: JSON-pointer: message`. Every reload, kept or
 rejected, is a journal entry (method RELOAD) and a live event for the inspector. Each process
@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import ConfigError
+from .fileset import load_files
 from .loader import SUFFIXES
 from .resources import FIXTURES_DIR, MODELS_DIR
 from .services import SERVICES, Services
@@ -43,7 +44,7 @@ def watched_roots(services: Services) -> list[Path]:
     return [root.resolve() for root in roots if root.exists()]
 
 
-def relevant(roots: list[Path]):
+def relevant(roots: list[Path]) -> Callable[[Any, str], bool]:
     """A watchfiles filter: fixture-like files under a watched folder, or a watched file itself."""
     files = {root for root in roots if root.is_file()}
 
@@ -100,8 +101,6 @@ class ReloadEntry:
 
 def reload_now(services: Services, changed: list[str]) -> ReloadEntry:
     """Build the new set; swap it in (one assignment) only when every file is good."""
-    from .app import load_files  # app imports this module
-
     try:
         loaded = load_files(services.config, services.schemas, services.state)
     except ConfigError as exc:
