@@ -19,7 +19,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 serve: install
-	$(VENV)/bin/mocksrv serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(VENV)/bin/mocksrv serve --watch --host $(HOST) --port $(PORT) $(ARGS)
 
 test: install
 	$(PY) -m pytest -q

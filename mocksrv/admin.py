@@ -246,6 +246,12 @@ async def advance_clock(request: web.Request) -> web.Response:
     return web.json_response(await clock_body(request))
 
 
+async def clear_cursors(request: web.Request) -> web.Response:
+    """DELETE /_mock/cursors: every `replies` and scenario-step cursor starts again."""
+    await services_of(request).state.cursors_clear()
+    return web.json_response({"cleared": True})
+
+
 def control_app() -> web.Application:
     app = web.Application(middlewares=[browser_guard, admin_auth])
     app.router.add_routes(
@@ -263,6 +269,7 @@ def control_app() -> web.Application:
             web.put("/scenario", set_scenario),
             web.put("/sessions/{session}/scenario", bind_session),
             web.post("/reset", reset),
+            web.delete("/cursors", clear_cursors),
             web.get("/clock", show_clock),
             web.post("/clock", advance_clock),
             *inspector.routes(),

@@ -6,49 +6,30 @@ import functools
 
 from aiohttp import web
 
-from . import heartbeat, loader
+from . import heartbeat, reload
 from .admin import control_app
-from .catalog import load_catalog
 from .config import ServerConfig
 from .dialects import all_dialects, route_table
 from .dialects.base import Dialect
 from .fast import arrival, front
 from .fast.memo import body_cache
+from .fileset import load_files
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, ROUTE_OWNER, journal_middleware
-from .resources import FIXTURES_DIR
-from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
 from .services import SERVICES, Services
 from .signing import signer_for
 from .state import StateStore, open_state
-from .store import FixtureStore
 
 
 def build_services(config: ServerConfig, state: StateStore | None = None) -> Services:
     """Load and validate everything up front; raises ConfigError and never half-loads."""
     schemas = SchemaRegistry(fast_path=config.fast_path)
     schemas.compile_all()
-    bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
-    custom = loader.load(list(config.fixture_dirs), schemas)
     state = state or open_state(config.state_url, config.journal_limit)
-    scenarios = ScenarioBook(
-        state,
-        bundled.scenarios + custom.scenarios,
-        {**bundled.keys, **custom.keys},
-        config.scenario,
-        config.seed,
-        config.max_delay_ms,
-    )
-    if config.scenario and config.scenario not in scenarios.files:
-        from .errors import ConfigError
-
-        raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
-    fixtures = FixtureStore(state, custom, bundled, config.fast_path)
-    catalog = load_catalog(bundled.models + custom.models, schemas)
     memo = body_cache(config.fast_path)
-    return Services(config, schemas, state, fixtures, scenarios, memo=memo, catalog=catalog)
+    return Services(config, schemas, state, load_files(config, schemas, state), memo=memo)
 
 
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
@@ -82,6 +63,8 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     app[CAPTURE] = capture_of(dialects, config)
     app.add_subapp("/_mock", control_app())
     app.cleanup_ctx.append(heartbeat.heartbeat_ctx)
+    if config.watch:
+        app.cleanup_ctx.append(reload.watch_ctx)
     app.on_response_prepare.append(heartbeat.tag_response)
     app.on_shutdown.append(_end_live_streams)
     app.on_cleanup.append(_close_state)

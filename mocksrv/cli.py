@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         help="accept conversations providers refuse (cross-turn checks off; $MOCKSRV_LENIENT=1)",
     )
     serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload fixture, scenario and model files when they change ($MOCKSRV_WATCH=1)",
+    )
+    serve.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -92,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check fixture and scenario files")
     validate.add_argument("paths", nargs="*", type=Path)
 
+    init = commands.add_parser("init", help="write a starter fixtures folder")
+    init.add_argument("dir", nargs="?", type=Path, default=Path("mocks"), help="default ./mocks")
+
     commands.add_parser("dialects", help="list dialects, base URLs and auth schemes")
 
     record = commands.add_parser("record", help="proxy to a real provider and write raw fixtures")
@@ -124,6 +132,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         state_url=args.state,
         workers=args.workers,
         fast_path=args.fast_path,
+        watch=args.watch,
     )
 
 
@@ -179,6 +188,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .starter import next_steps, write_starter
+
+    try:
+        write_starter(args.dir)
+    except FileExistsError as exc:
+        print(f"mocksrv: will not overwrite {exc}", file=sys.stderr)
+        return 1
+    print(next_steps(args.dir))
+    return 0
+
+
 def cmd_dialects(args: argparse.Namespace) -> int:
     from .dialects import all_dialects
 
@@ -204,7 +225,13 @@ def cmd_record(args: argparse.Namespace) -> int:
         return 0
 
 
-COMMANDS = {"serve": cmd_serve, "validate": cmd_validate, "dialects": cmd_dialects, "record": cmd_record}
+COMMANDS = {
+    "init": cmd_init,
+    "serve": cmd_serve,
+    "validate": cmd_validate,
+    "dialects": cmd_dialects,
+    "record": cmd_record,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,7 @@ class ServerConfig:
     max_control_body_bytes: int = 8 * 1024 * 1024  # a /_mock/ body beyond this is a 413
     state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
     workers: int = 1  # processes sharing the port (SO_REUSEPORT)
+    watch: bool = False  # reload fixture, scenario and model files when they change (reload.py)
     models: tuple[str, ...] = field(default=DEFAULT_MODELS)
     # The speed layer (mocksrv/fast/); off, every request takes the plain path: same answers.
     fast_path: bool = field(default_factory=fast_path_default)

@@ -51,6 +51,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "seed": ("MOCKSRV_SEED", int),
     "strict": ("MOCKSRV_STRICT", _flag),
     "lenient": ("MOCKSRV_LENIENT", _flag),
+    "watch": ("MOCKSRV_WATCH", _flag),
     "admin_token": ("MOCKSRV_ADMIN_TOKEN", str),
     "allowed_host": ("MOCKSRV_ALLOWED_HOST", _names),
     "dialect": ("MOCKSRV_DIALECT", str),
@@ -87,6 +88,7 @@ def apply(args: argparse.Namespace, env: Mapping[str, Any]) -> None:
     args.strict = args.strict or env.get("strict", False)  # a flag can only turn it on
     args.fast_path = not getattr(args, "no_fast_path", False) and env.get("fast_path", True)  # (one way)
     args.lenient = getattr(args, "lenient", False) or env.get("lenient", False)
+    args.watch = getattr(args, "watch", False) or env.get("watch", False)
 
 
 # Defaults of the arguments whose flag defaults to None (so that "not given" can be told apart).

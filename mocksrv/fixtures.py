@@ -41,6 +41,7 @@ class Fixture:
     stream: dict[str, Any] | None = None
     raw: RawReply | None = None
     source: dict[str, Any] = field(default_factory=dict, compare=False)
+    once: bool = False  # strict mode: each of `replies` answers once, then the fixture runs out
 
     def failed_rules(self, turn: Turn) -> list[Rule]:
         return [rule for rule in self.rules if not rule.test(turn)]
@@ -53,7 +54,8 @@ class Fixture:
 
     @property
     def sequenced(self) -> bool:
-        return len(self.steps) > 1
+        """Whether answering moves a per-session cursor."""
+        return len(self.steps) > 1 or self.once
 
 
 def _text_rule(name: str, spec: dict[str, str], pick: Callable[[Turn], str]) -> Rule:
@@ -128,8 +130,9 @@ def _arguments_text(arguments: Any) -> str:
     return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
 
 
-def compile_fixture(raw: dict[str, Any], file_bytes: bytes | None = None) -> Fixture:
-    """`file_bytes`: the content of a raw fixture's body_file, read by the loader at start-up."""
+def compile_fixture(raw: dict[str, Any], file_bytes: bytes | None = None, strict: bool = False) -> Fixture:
+    """`file_bytes`: the content of a raw fixture's body_file, read by the loader at start-up.
+    `strict`: a `replies` sequence answers each reply once unless it says `repeat_last`."""
     replies = raw.get("replies") or ([raw["reply"]] if "reply" in raw else [])
     match = dict(raw.get("match") or {})
     if "raw" in raw:
@@ -142,6 +145,7 @@ def compile_fixture(raw: dict[str, Any], file_bytes: bytes | None = None) -> Fix
         stream=raw.get("stream"),
         raw=compile_raw(raw["raw"], file_bytes) if "raw" in raw else None,
         source=raw,
+        once=strict and "replies" in raw and not raw.get("repeat_last", False),
     )
 
 

@@ -13,12 +13,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 
+from .calls import Call, check_filters, closest, described, matching
 from .config import ServerConfig
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 # project with mocksrv installed imports this module, most never start a server.
 
 MARKER_KEYS = ("fixtures", "scenario", "strict", "seed")
+ISOLATE_TEST = "test"  # tests run one at a time: the window since the test began is its own
+ISOLATE_SESSION = "session"  # tests run concurrently against one server: the handle's key/session
 SESSION_HEADER = "X-Mock-Session"
 # Never send control calls through an HTTP(S)_PROXY from the environment: the server is local.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -79,14 +82,31 @@ class MockSrv:
     sync and async tests alike (the server runs on its own thread) and could drive a remote server.
     """
 
-    def __init__(self, url: str, session: str | None = None, admin_token: str | None = None):
+    def __init__(
+        self,
+        url: str,
+        session: str | None = None,
+        admin_token: str | None = None,
+        isolate: str = ISOLATE_SESSION,
+    ):
         self.url = url.rstrip("/")
         self.session = session or f"sk-mocksrv-{uuid.uuid4().hex[:16]}"
         self.api_key = self.session  # without X-Mock-Session the key is the session
         self.admin_token = admin_token
+        self.isolate = isolate
         self._fixture_ids: list[str] = []
         self._scenario_names: list[str] = []
         self._bound = False
+        self._mark = 0  # the journal's last id when the test began (isolate="test")
+
+    def begin(self) -> MockSrv:
+        """Start this test's window (isolate="test"): the journal from here on is its own, and
+        every `replies` and scenario-step cursor starts again, whatever key a client uses."""
+        if self.isolate == ISOLATE_TEST:
+            last = self._call("GET", "/requests?limit=1")["requests"]
+            self._mark = last[-1]["id"] if last else 0
+            self._call("DELETE", "/cursors")
+        return self
 
     @property
     def headers(self) -> dict[str, str]:
@@ -142,15 +162,56 @@ class MockSrv:
         return document["name"]
 
     def use_scenario(self, name: str | None) -> None:
-        """Run this test's session under a scenario (None: no scenario); undone at teardown."""
-        self._call("PUT", f"/sessions/{urllib.parse.quote(self.session, safe='')}/scenario", {"name": name})
+        """Run this test's requests under a scenario (None: no scenario); undone at teardown.
+        isolate="test": every request (any key) during the test; "session": this session's."""
+        if self.isolate == ISOLATE_TEST:
+            self._call("PUT", "/scenario", {"name": name})
+        else:
+            self._call(
+                "PUT", f"/sessions/{urllib.parse.quote(self.session, safe='')}/scenario", {"name": name}
+            )
         self._bound = name is not None
 
     def requests(self, **filters: Any) -> list[RequestEntry]:
-        """Journal entries of this test's session, oldest first (filters: dialect, fixture, status, limit)."""
-        query = {k: str(v) for k, v in filters.items() if v is not None}
-        query["session"] = self.session  # only ever this test's own traffic
-        return self._call("GET", "/requests?" + urllib.parse.urlencode(query))["requests"]
+        """This test's journal entries, oldest first (filters: dialect, fixture, status, limit).
+
+        isolate="test": every request since the test began, whatever key or session it used;
+        isolate="session": the requests of this handle's session (api_key / headers) only."""
+        query = {k: str(v) for k, v in filters.items() if v is not None and k != "limit"}
+        if self.isolate != ISOLATE_TEST:
+            query["session"] = self.session  # only ever this test's own traffic
+        found = self._call("GET", "/requests?" + urllib.parse.urlencode(query))["requests"]
+        if self.isolate == ISOLATE_TEST:
+            found = [e for e in found if e["id"] > self._mark and e.get("method") != "RELOAD"]
+        limit = filters.get("limit")
+        return found[-int(limit) :] if limit else ([] if limit == 0 else found)
+
+    @property
+    def calls(self) -> list[Call]:
+        """This test's requests as typed, frozen entries (`.body`, `.fixture`, `.status`, ...)."""
+        return [Call.of(entry) for entry in self.requests()]
+
+    def assert_called(self, *, times: int | None = None, **filters: Any) -> list[Call]:
+        """Fail unless a request (exactly `times`, if given) met every filter: dialect, model,
+        fixture, path, status, contains, session, scenario. Returns the matching calls."""
+        wanted = check_filters(filters)
+        calls = self.calls
+        found = matching(calls, wanted)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        count = "a request" if times is None else f"{times} request(s)"
+        raise AssertionError(
+            f"mocksrv: expected {count} with {described(wanted)}, saw {len(found)} "
+            f"of {len(calls)}. Closest:\n{closest(calls, wanted)}"
+        )
+
+    def assert_not_called(self, **filters: Any) -> None:
+        """Fail if any request of this test met every filter (listed in the message)."""
+        wanted = check_filters(filters)
+        found = matching(self.calls, wanted)
+        if found:
+            listed = "\n".join(f"  {call.describe()}" for call in found)
+            raise AssertionError(f"mocksrv: expected no request with {described(wanted)}, saw:\n{listed}")
 
     def fixtures(self) -> list[dict[str, Any]]:
         """Every fixture the server knows (run-time first), as written."""
@@ -170,6 +231,7 @@ class MockSrv:
         self._fixture_ids.clear()
         if self._bound:
             self.use_scenario(None)
+            self._bound = False
         for name in reversed(self._scenario_names):
             self._call("DELETE", f"/scenarios/{urllib.parse.quote(name, safe='')}", missing_ok=True)
         self._scenario_names.clear()
@@ -200,7 +262,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="unmatched requests get a 404 instead of a generated reply",
     )
+    group.addoption(
+        "--mocksrv-isolation",
+        choices=(ISOLATE_TEST, ISOLATE_SESSION),
+        default=None,
+        help="test: a test's requests are those made while it runs, whatever key (default); "
+        "session: those of the handle's api_key/headers (tests running concurrently)",
+    )
+    group.addoption(
+        "--mocksrv-report",
+        default=None,
+        metavar="FILE",
+        help="write, per test, its requests, refusals, strict misses and faults (.xml: JUnit; else JSON)",
+    )
+    group.addoption(
+        "--mocksrv-fail-on-refusal",
+        action="store_true",
+        default=False,
+        help="fail a test whose client sent a request the provider would refuse, even if the app hid it",
+    )
     parser.addini("mocksrv_fixtures", "fixture/scenario directories for the mocksrv server", type="paths")
+    parser.addini(
+        "mocksrv_isolation", "test (default) or session: see --mocksrv-isolation", default=ISOLATE_TEST
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -277,10 +361,63 @@ def mocksrv(request: pytest.FixtureRequest, mocksrv_config: ServerConfig) -> Ite
         }
         changes.update(settings)
         own = server = MockServer(dataclasses.replace(base, **changes)).start()
-    handle = MockSrv(server.url, admin_token=server.config.admin_token)
+    handle = MockSrv(server.url, admin_token=server.config.admin_token, isolate=isolation(request.config))
+    handle.begin()
+    request.node.stash[HANDLE] = handle
     try:
         yield handle
         handle.close()
     finally:
         if own is not None:
             own.stop()
+
+
+HANDLE = pytest.StashKey[MockSrv]()
+RECORDS = pytest.StashKey[list]()
+
+
+def isolation(config: pytest.Config) -> str:
+    chosen = config.getoption("mocksrv_isolation") or config.getini("mocksrv_isolation") or ISOLATE_TEST
+    if chosen not in (ISOLATE_TEST, ISOLATE_SESSION):
+        raise pytest.UsageError(f"mocksrv_isolation must be {ISOLATE_TEST!r} or {ISOLATE_SESSION!r}")
+    return chosen
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """After a test's body ran: read its calls for the report, fail it on a hidden refusal."""
+    outcome = yield
+    report = outcome.get_result()
+    config = item.config
+    wanted = config.getoption("mocksrv_report") or config.getoption("mocksrv_fail_on_refusal")
+    handle = item.stash.get(HANDLE, None)
+    if call.when != "call" or handle is None or not wanted:
+        return
+    from .pytest_report import TestRecord
+
+    try:
+        calls = handle.calls
+    except (MockSrvError, OSError):  # the server is gone: nothing to report, the test says why
+        return
+    record = TestRecord(item.nodeid, report.outcome, report.duration, calls)
+    if config.getoption("mocksrv_fail_on_refusal") and report.passed and record.refused:
+        listed = "\n".join(f"  {c.describe()}" for c in record.refused)
+        report.outcome = "failed"
+        report.longrepr = (
+            f"mocksrv: the provider would have refused {len(record.refused)} request(s):\n{listed}"
+        )
+    record.outcome = report.outcome
+    record.message = str(report.longrepr) if report.failed else ""
+    config.stash.setdefault(RECORDS, []).append(record)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("mocksrv_report", None)
+    if not target:
+        return
+    from .pytest_report import write
+
+    path = Path(target)
+    if not path.is_absolute():
+        path = session.config.invocation_params.dir / path
+    write(path, session.config.stash.get(RECORDS, []))

@@ -17,17 +17,36 @@ from .state import StateStore
 from .store import FixtureStore
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What the fixture, scenario and model files gave: replaced as one (reload.py)."""
+
+    fixtures: FixtureStore
+    scenarios: ScenarioBook
+    catalog: Catalog = field(default_factory=load_catalog)  # the one model table
+
+
 @dataclass
 class Services:
     config: ServerConfig
     schemas: SchemaRegistry
     state: StateStore
-    fixtures: FixtureStore
-    scenarios: ScenarioBook
+    loaded: Loaded
     live: Hub = field(default_factory=Hub)  # journal entries pushed to the inspector page
     metrics: Metrics = field(default_factory=Metrics)  # one registry per server
     memo: BodyCache = field(default_factory=RequestMemo)  # repeated bodies parsed once (fast/memo.py)
-    catalog: Catalog = field(default_factory=load_catalog)  # the one model table
+
+    @property
+    def fixtures(self) -> FixtureStore:
+        return self.loaded.fixtures
+
+    @property
+    def scenarios(self) -> ScenarioBook:
+        return self.loaded.scenarios
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.loaded.catalog
 
 
 SERVICES = web.AppKey("mocksrv.services", Services)

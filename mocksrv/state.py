@@ -48,6 +48,9 @@ class StateStore(Protocol):
     async def reset(self) -> None:
         """Clear journal, cursors, run-time documents and settings."""
 
+    async def cursors_clear(self) -> None:
+        """Every session's `replies` and scenario-step cursors start again (the pytest handle)."""
+
     async def record_put(self, kind: str, key: str, value: dict[str, Any], expires_at: float | None) -> None:
         """Keep a JSON record (a stored response, a cache entry...) until `expires_at` on the
         mocksrv clock (clock.py); at most config.MAX_RECORDS per kind, the oldest written goes first."""
@@ -82,10 +85,17 @@ class StateStore(Protocol):
     @property
     def epoch(self) -> int | None: ...
 
+    def files_changed(self) -> None:
+        """The fixture files were loaded again (reload.py): answers remembered for the epoch
+        no longer hold, so move it on (a store without an epoch remembers nothing)."""
+
 
 class MemoryStore:
     immediate = True  # see StateStore.immediate
     epoch = 0  # see StateStore.epoch
+
+    def files_changed(self) -> None:
+        self.epoch += 1
 
     def __init__(self, journal_limit: int = 1000):
         self._cursors: OrderedDict[str, int] = OrderedDict()
@@ -146,6 +156,9 @@ class MemoryStore:
             self._settings.pop(name, None)
         else:
             self._settings[name] = value
+
+    async def cursors_clear(self) -> None:
+        self._cursors.clear()
 
     async def reset(self) -> None:
         self._cursors.clear()

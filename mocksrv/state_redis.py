@@ -147,6 +147,9 @@ class RedisStore:
     immediate = False  # every method is a round trip
     epoch = None  # other processes change the state: every request is decided afresh
 
+    def files_changed(self) -> None:
+        return None  # no epoch: nothing is remembered across requests
+
     def __init__(self, client: redis.Redis, journal_limit: int = 1000, prefix: str = DEFAULT_PREFIX):
         self.redis = client
         self.prefix = prefix
@@ -292,6 +295,10 @@ class RedisStore:
             found = await pipe.execute()
         pairs = zip(names, found, strict=True)
         return {name: {k: float(v) for k, v in totals.items()} for name, totals in pairs}
+
+    @_guarded
+    async def cursors_clear(self) -> None:
+        await self.redis.delete(self.key("cursors"), self.key("cursors", "used"))
 
     @_guarded
     async def reset(self) -> None:

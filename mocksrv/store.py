@@ -21,13 +21,37 @@ class Choice:
     step: Step
 
 
+@dataclass(frozen=True)
+class RanOut:
+    """A fixture that matched but whose `replies` were all used by this session (strict mode)."""
+
+    fixture_id: str
+    replies: int
+
+    def describe(self) -> str:
+        return (
+            f"'{self.fixture_id}' (matched, but its {self.replies} replies ran out for this session; "
+            "`repeat_last: true` keeps answering with the last)"
+        )
+
+
 class FixtureStore:
     """Answers `which fixture, which step` for a request; never does file I/O on the hot path."""
 
-    def __init__(self, state: StateStore, directory: Documents, bundled: Documents, fast_path: bool = True):
+    def __init__(
+        self,
+        state: StateStore,
+        directory: Documents,
+        bundled: Documents,
+        strict: bool = False,
+        fast_path: bool = True,
+    ):
         self.state = state
-        self.directory = [compile_fixture(f, directory.bodies.get(f["id"])) for f in directory.fixtures]
-        self.bundled = [compile_fixture(f, bundled.bodies.get(f["id"])) for f in bundled.fixtures]
+        self.strict = strict
+        self.directory = [
+            compile_fixture(f, directory.bodies.get(f["id"]), strict) for f in directory.fixtures
+        ]
+        self.bundled = [compile_fixture(f, bundled.bodies.get(f["id"]), strict) for f in bundled.fixtures]
         self._runtime: list[Fixture] = []
         self._runtime_version = -1
         self._all = [*self.directory, *self.bundled]  # every tier, rebuilt when run-time ones change
@@ -43,7 +67,7 @@ class FixtureStore:
         version, documents = await self.state.documents(RUNTIME_FIXTURES)
         if version != self._runtime_version:
             # Newest first: a fixture added later overrides an earlier one.
-            self._runtime = [compile_fixture(d) for d in reversed(documents)]
+            self._runtime = [compile_fixture(d, strict=self.strict) for d in reversed(documents)]
             self._runtime_version = version
             self._all = [*self._runtime, *self.directory, *self.bundled]
         return self._runtime
@@ -58,7 +82,14 @@ class FixtureStore:
         hold its body (up to 4,096 of them, megabytes each) until the table fills."""
         fixtures = await self.all()
         fixture = self._match(turn, fixtures) if recurs else _first_match(turn, fixtures)
-        return None if fixture is None else await self._step(fixture, session)
+        if fixture is None:
+            return None
+        choice = await self._step(fixture, session)
+        if choice is None:  # strict: its sequence ran out for this session; a later one may answer
+            for later in fixtures[fixtures.index(fixture) + 1 :]:
+                if later.matches(turn) and (choice := await self._step(later, session)) is not None:
+                    break
+        return choice
 
     def _match(self, turn: Turn, fixtures: list[Fixture]) -> Fixture | None:
         """The first fixture that matches; remembered per turn (the memo hands out one Turn per
@@ -72,8 +103,12 @@ class FixtureStore:
         self._matched.put(id(turn), (turn, fixtures, fixture))  # holds the turn: its id stays its own
         return fixture
 
-    async def explain_miss(self, turn: Turn) -> list[NearMiss]:
-        return near_misses(await self.all(), turn)
+    async def explain_miss(self, turn: Turn) -> list[NearMiss | RanOut]:
+        """Strict mode's 404: fixtures whose rules all held ran out of replies for this session
+        (else they would have answered); then the closest ones by failed rules."""
+        fixtures = await self.all()
+        ran_out = [RanOut(f.id, len(f.steps)) for f in fixtures if f.once and f.matches(turn)]
+        return [*ran_out, *near_misses(fixtures, turn)]
 
     def _single(self, fixture: Fixture) -> Choice:
         """A fixture with one reply always gives the same (frozen) choice: made once."""
@@ -85,10 +120,13 @@ class FixtureStore:
                 self._singles.put(fixture.id, choice)
         return choice
 
-    async def _step(self, fixture: Fixture, session: str) -> Choice:
+    async def _step(self, fixture: Fixture, session: str) -> Choice | None:
+        """The fixture's next reply for this session; None once a strict sequence ran out."""
         if not fixture.sequenced:
             return self._single(fixture)
         position = await self.state.advance(f"replies\x1f{session}\x1f{fixture.id}")
+        if fixture.once and position >= len(fixture.steps):
+            return None
         index = min(position, len(fixture.steps) - 1)  # the last reply repeats
         return Choice(fixture, index, fixture.steps[index])
 
