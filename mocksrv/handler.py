@@ -53,7 +53,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
                 dialect, dialect.render_model(incoming.match_info["model"]), request_id, trace
             )
         check_schema(dialect, route.operation, incoming, services.schemas, parsed)
-        turn = parse_turn(dialect, incoming, parsed)
+        turn = dialect.resolve(parse_turn(dialect, incoming, parsed), services.catalog)
         if route.operation == "count_tokens":
             return json_response(dialect, dialect.render_count(turn), request_id, trace)
         renders = parsed.renders if parsed is not None and parsed.turn is turn else None
@@ -114,6 +114,7 @@ async def answer(
         replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
         remember(renders, epoch, credential, session, plan, choice, shaped)
+    dialect.screen(shaped[0])
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:

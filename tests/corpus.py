@@ -83,7 +83,9 @@ def targets() -> list[Target]:
     found = []
     for dialect in all_dialects():
         for route in dialect.routes:
-            path = dialect.prefix + route.path.replace("{model}", "gemini-2.5-flash")
+            path = dialect.prefix + route.path.replace("{model}", "gemini-2.5-flash").replace(
+                "{deployment}", "d"
+            )
             label = f"{dialect.name}:{route.method}:{route.path}".replace("{model}", "m")
             found.append(Target(label, dialect, route, path))
     return found

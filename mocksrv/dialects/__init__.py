@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .anthropic import AnthropicMessages
+from .azure import AzureChat
 from .base import Dialect
 from .gemini import GeminiGenerate
 from .maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
@@ -29,6 +30,7 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     MaisiMessages,
     MaisiGemini,
     WrappedChat,
+    AzureChat,
 )
 
 

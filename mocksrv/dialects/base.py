@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
 from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, SSEEvent, Turn
+from ..model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,13 @@ class Dialect:
 
     def parse(self, incoming: Incoming) -> Turn:
         raise NotImplementedError
+
+    def resolve(self, turn: Turn, catalog: Catalog) -> Turn:
+        """The turn with names the provider maps looked up (Azure: deployment -> model)."""
+        return turn
+
+    def screen(self, choices: tuple[Reply, ...]) -> None:
+        """Raise the error some answers are sent as instead (Azure: a filtered prompt's 400)."""
 
     # ---- response side ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:
