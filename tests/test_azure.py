@@ -73,7 +73,8 @@ def test_missing_and_wrong_key_are_azures_401(server, make_server):
     assert caught.value.body == {
         "code": "401",
         "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to "
-        "provide a valid key for an active subscription and use a correct regional API endpoint for your resource.",
+        "provide a valid key for an active subscription and use a correct regional API endpoint for your "
+        "resource.",
     }
 
 
