@@ -53,6 +53,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
                 dialect, dialect.render_model(incoming.match_info["model"]), request_id, trace
             )
         check_schema(dialect, route.operation, incoming, services.schemas, parsed)
+        if route.operation == "info":  # a provider's own read-only answer (Ollama's show, version)
+            return json_response(dialect, dialect.render_info(incoming), request_id, trace)
         turn = dialect.resolve(parse_turn(dialect, incoming, parsed), services.catalog)
         if route.operation == "count_tokens":
             return json_response(dialect, dialect.render_count(turn), request_id, trace)

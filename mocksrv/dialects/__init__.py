@@ -8,6 +8,7 @@ from .base import Dialect
 from .gemini import GeminiGenerate
 from .maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .mountsea import MountseaChat, MountseaResponses
+from .ollama import OllamaAPI, OllamaOpenAI
 from .opeai import OpeaiChat
 from .openai_chat import OpenAIChat
 from .openai_responses import OpenAIResponses
@@ -31,6 +32,8 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     MaisiGemini,
     WrappedChat,
     AzureChat,
+    OllamaAPI,
+    OllamaOpenAI,
 )
 
 

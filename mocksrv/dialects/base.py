@@ -57,6 +57,7 @@ class AuthScheme:
     headers: tuple[str, ...] = ()
     query: str | None = None
     required_headers: tuple[str, ...] = ()
+    anonymous: str | None = None  # the credential of a request that sends none (Ollama needs none)
 
     def secret_headers(self) -> frozenset[str]:
         """Header names that carry this scheme's credentials (redacted in the journal)."""
@@ -77,7 +78,7 @@ class AuthScheme:
                 return token.strip()
         if self.query and (value := incoming.query.get(self.query, "").strip()):
             return value
-        return None
+        return self.anonymous
 
 
 def dumps(obj: Any) -> str:
@@ -164,6 +165,10 @@ class Dialect:
 
     def render_model(self, model: str) -> JSON:
         """One model's entry (GET .../models/{model})."""
+        raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
+
+    def render_info(self, incoming: Incoming) -> JSON:
+        """A read-only answer about the server or a model (Ollama's /api/show, /api/version)."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
 
     def render_count(self, turn: Turn) -> JSON:
