@@ -183,8 +183,6 @@ class OllamaOpenAI(OpenAIChat):
     schema_dir = "openai"
     system_fingerprint = "fp_ollama"
     service_tier = None
-    message_extras: ClassVar[dict] = {}
-    choice_logprobs_key = False
     success_headers: ClassVar[dict[str, str]] = {}
     family = "ollama"
 
