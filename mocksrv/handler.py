@@ -254,8 +254,10 @@ def streaming_response(dialect: Dialect, request_id: str, trace: Trace) -> web.S
         return PrebuiltResponse(head)
     headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
     response = web.StreamResponse(headers=headers)
-    response.content_type = dialect.stream_content_type.split(";")[0]
-    response.charset = "utf-8"
+    kind, _, parameters = dialect.stream_content_type.partition(";")
+    response.content_type = kind
+    if "charset" in parameters:  # as the prebuilt head says it (Ollama's NDJSON names none)
+        response.charset = "utf-8"
     return response
 
 

@@ -83,9 +83,9 @@ def targets() -> list[Target]:
     found = []
     for dialect in all_dialects():
         for route in dialect.routes:
-            path = dialect.prefix + route.path.replace("{model}", "gemini-2.5-flash").replace(
-                "{deployment}", "d"
-            )
+            path = dialect.prefix + route.path.replace("{model}", "gemini-2.5-flash")
+            if "{deployment}" in path:  # Azure: a deployment, and the api-version it requires
+                path = path.replace("{deployment}", "d") + "?api-version=2024-10-21"
             label = f"{dialect.name}:{route.method}:{route.path}".replace("{model}", "m")
             found.append(Target(label, dialect, route, path))
     return found
