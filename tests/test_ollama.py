@@ -5,6 +5,7 @@ tool calls with object arguments, structured output, embeddings, model listing, 
 from __future__ import annotations
 
 import json
+import time
 
 import httpx2
 import ollama
@@ -243,3 +244,13 @@ def test_langchain_chat_ollama(server):
     assert "".join(str(c.content) for c in chat.stream("long text please")) == LONG
     tooled = chat.bind_tools([WEATHER]).invoke("two tools please")
     assert tooled.tool_calls[0]["name"] == "get_weather" and tooled.tool_calls[0]["args"] == {"city": "Paris"}
+
+
+def test_paced_and_stalled_streams_stay_json_lines(server):
+    for scenario in ("slow", "stall"):
+        started = time.monotonic()
+        parts = list(
+            client(server, **{"X-Mock-Scenario": scenario}).chat(model="m", messages=USER, stream=True)
+        )
+        assert "".join(p.message.content for p in parts) == LONG and parts[-1].done
+        assert time.monotonic() - started >= 0.3  # the scripted first-token wait, or the stall
