@@ -52,6 +52,22 @@ THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("stream-100", ["--stream", "--conns", "100", "--duration", "3"]),
     ("stream-1000", ["--stream", "--conns", "1000", "--duration", "3", "--warmup", "1"]),
 ]
+# mocksrv only (the reference server has no such routes): name, load.py arguments
+PROVIDER_ROWS: list[tuple[str, list[str]]] = [
+    (
+        "azure-stream-100",
+        [
+            "--path",
+            "/azure/openai/deployments/d/chat/completions?api-version=2024-10-21",
+            "--stream",
+            "--conns",
+            "100",
+            "--duration",
+            "3",
+        ],
+    ),
+    ("ollama-stream-100", ["--path", "/ollama/api/chat", "--stream", "--conns", "100", "--duration", "3"]),
+]
 
 
 def free_port() -> int:
@@ -266,6 +282,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     outcome = load(server.port, row_args, args.client_cpus, server=server)
                     results["rows"][row][server.name].append(outcome)
             log(f"round {round_no + 1}/{args.rounds} done ({time.monotonic() - began:.0f} s)")
+        results["providers"] = {
+            row: load(mock.port, row_args, args.client_cpus, server=mock) for row, row_args in PROVIDER_ROWS
+        }
         results["peak_rss_mib"] = {"reference": ref.peak_rss_mib(), "mocksrv": mock.peak_rss_mib()}
         ref.stop()
         for count, extra, runs in PACED_ROWS:

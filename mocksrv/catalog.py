@@ -66,6 +66,7 @@ class ModelInfo:
     owned_by: str = ""
     created: int = 0
     aliases: tuple[str, ...] = ()
+    deployments: tuple[str, ...] = ()  # names a deployment-based provider (Azure) serves it under
     prices: Prices = field(default_factory=Prices)
     known: bool = True  # False: an unknown name answered with its family's defaults
 
@@ -85,7 +86,7 @@ class ModelInfo:
 def _model(entry: Mapping[str, Any]) -> ModelInfo:
     values = dict(entry)
     values["prices"] = Prices(**(values.get("prices") or {}))
-    for name in ("modalities", "aliases"):
+    for name in ("modalities", "aliases", "deployments"):
         if name in values:
             values[name] = tuple(values[name])
     return ModelInfo(**values)
@@ -97,6 +98,7 @@ class Catalog:
     def __init__(self, models: Iterable[ModelInfo], defaults: Mapping[str, ModelInfo]):
         self.models: dict[str, ModelInfo] = {}
         self._names: dict[str, ModelInfo] = {}
+        self._deployments: dict[str, ModelInfo] = {}
         self.defaults = dict(defaults)
         for model in models:
             self.add(model)
@@ -106,6 +108,16 @@ class Catalog:
         self.models[model.id] = model
         for name in (model.id, *model.aliases):
             self._names[name] = model
+        for name in model.deployments:
+            self._deployments[name] = model
+
+    @property
+    def declares_deployments(self) -> bool:
+        """Some model names deployments: then no other deployment name exists."""
+        return bool(self._deployments)
+
+    def deployment(self, name: str) -> ModelInfo | None:
+        return self._deployments.get(name)
 
     def known(self, name: str) -> ModelInfo | None:
         """The entry for a name, an alias, or a dated snapshot of a known id

@@ -94,7 +94,9 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
             return json_response(ex, dialect.render_model(incoming.match_info["model"]))
         check_schema(dialect, route.operation, incoming, services.schemas, entry)
         check_turns(dialect, incoming, services.config, services.catalog, trace, entry)
-        turn = ex.turn = parse_turn(dialect, incoming, entry)
+        if route.operation == "info":  # a provider's own read-only answer (Ollama's show, version)
+            return json_response(ex, dialect.render_info(incoming))
+        turn = ex.turn = dialect.resolve(parse_turn(dialect, incoming, entry), services.catalog)
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))
         if entry.kept and entry.turn is turn:  # the speed layer's entry for this body and turn
@@ -165,6 +167,7 @@ async def decide(ex: Exchange) -> tuple[Plan, Choice | None, Shaped] | web.Strea
 async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.StreamResponse:
     turn = ex.turn
     assert turn is not None
+    ex.dialect.screen(shaped[0])
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:
@@ -298,8 +301,10 @@ def streaming_response(ex: Exchange) -> web.StreamResponse:
         return found
     headers = {**dialect.response_headers(ex.request_id), **trace.headers(), "Cache-Control": "no-cache"}
     response = web.StreamResponse(headers=headers)
-    response.content_type = dialect.stream_content_type.split(";")[0]
-    response.charset = "utf-8"
+    kind, _, parameters = dialect.stream_content_type.partition(";")
+    response.content_type = kind
+    if "charset" in parameters:  # as the prebuilt head says it (Ollama's NDJSON names none)
+        response.charset = "utf-8"
     return response
 
 

@@ -166,11 +166,19 @@ class SSEEvent:
     content: bool = False  # carries generated text: paced by token timing
     terminal: bool = False  # a closing marker ([DONE], message_stop): dropped by truncation
     unread: bool = False  # clients skip it unparsed (a ping): a malformed fault never lands here
+    bare: bool = False  # line-delimited framing (NDJSON): the data and its eol, no `data:` field
 
     def encode(self) -> bytes:
         eol = self.eol
+        if self.bare:
+            return f"{self.data}{eol}".encode()
         head = f"event: {self.event}{eol}" if self.event else ""
         return f"{head}data: {self.data}{eol}{eol}".encode()
+
+    @property
+    def tail_bytes(self) -> int:
+        """How many encoded bytes follow the data (where a pre-rendered stream cuts it out)."""
+        return len(self.eol.encode()) * (1 if self.bare else 2)
 
 
 def usage_for(turn: Turn, choices: tuple[Reply, ...]) -> Usage:

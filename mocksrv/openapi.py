@@ -106,10 +106,16 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
         "description": "The provider's error envelope.",
         "content": {"application/json": {"schema": ref(f"{d}/error")}},
     }
+    stream_type = dialect.stream_content_type.split(";")[0]
+    framing = (
+        "Newline-delimited JSON; each line"
+        if stream_type.endswith("ndjson")
+        else "Server-sent events; each data payload"
+    )
     events = {
         "schema": {
             "type": "string",
-            "description": f"Server-sent events; each data payload is a {d}/stream_event.",
+            "description": f"{framing} is a {d}/stream_event.",
         },
         "x-event-schema": ref(f"{d}/stream_event"),
     }
@@ -117,7 +123,7 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
     response = schemas.for_operation(d, route.operation, "response")
     content: dict[str, Any] = {} if route.stream else {"application/json": {"schema": ref(response)}}
     if route.stream is not False:
-        content["text/event-stream"] = events
+        content[stream_type] = events
     if route.operation == "models":
         content = {"application/json": {"schema": ANY_OBJECT}}
     op: dict[str, Any] = {

@@ -117,7 +117,7 @@ def write_fixture(
     last_user = _last_user(dialect, route, request, body)
     if last_user:
         match["last_user"] = {"equals": last_user}
-    streamed = headers.get("content-type", "").startswith("text/event-stream")
+    streamed = headers.get("content-type", "").startswith(("text/event-stream", "application/x-ndjson"))
     raw: dict[str, Any] = {"dialect": dialect.name, "status": status, "headers": headers}
     texts = [c.decode("utf-8", "replace") for c in chunks]
     if streamed:

@@ -39,7 +39,7 @@ class StreamOutcome:
 def malformed(event: SSEEvent) -> SSEEvent:
     """The event with its payload cut in half: still framed, no longer valid JSON."""
     broken = event.data[: max(1, len(event.data) // 2)] if event.data.startswith("{") else "{" + event.data
-    return SSEEvent(broken, event.event, event.eol)
+    return SSEEvent(broken, event.event, event.eol, bare=event.bare)
 
 
 async def write_events(

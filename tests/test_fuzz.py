@@ -79,8 +79,9 @@ def check(target: Target, body: Any, response: rawhttp.RawResponse) -> None:
     where = f"{target.label} {json.dumps(body)[:300]} -> {response.status} {response.body[:300]!r}"
     d = target.dialect.schema_dir
     content_type = response.headers.get("content-type", "")
-    if response.status == 200 and content_type.startswith("text/event-stream"):
-        payloads = events(response.body)
+    if response.status == 200 and content_type.startswith(("text/event-stream", "application/x-ndjson")):
+        ndjson = content_type.startswith("application/x-ndjson")  # Ollama: one JSON object a line
+        payloads = [json.loads(x) for x in response.body.splitlines()] if ndjson else events(response.body)
         assert payloads, where
         for payload in payloads:
             assert SCHEMAS.violations(f"{d}/stream_event", payload) == [], where

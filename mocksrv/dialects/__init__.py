@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..signing import DEFAULT_SIGNER, Signer
 from .anthropic.messages import AnthropicMessages
+from .azure import AzureChat
 from .base import Dialect, RouteSpec
 from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .gateways.mountsea import MountseaChat, MountseaResponses
@@ -11,6 +12,7 @@ from .gateways.opeai import OpeaiChat
 from .gateways.wrapped import WrappedChat
 from .gateways.wuinai import WuinaiChat
 from .gemini.generate import GeminiGenerate
+from .ollama import OllamaAPI, OllamaOpenAI
 from .openai.chat import OpenAIChat
 from .openai.responses import OpenAIResponses
 
@@ -30,6 +32,9 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     MaisiMessages,
     MaisiGemini,
     WrappedChat,
+    AzureChat,
+    OllamaAPI,
+    OllamaOpenAI,
 )
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
 from ..errors import MockError
-from ..model import JSON, Completion, ErrorKind, SSEEvent, Turn
+from ..model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn
 from ..signing import DEFAULT_SIGNER, Signer
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class AuthScheme:
     headers: tuple[str, ...] = ()
     query: str | None = None
     required_headers: tuple[str, ...] = ()
+    anonymous: str | None = None  # the credential of a request that sends none (Ollama needs none)
 
     def secret_headers(self) -> frozenset[str]:
         """Header names that carry this scheme's credentials (redacted in the journal)."""
@@ -75,7 +79,7 @@ class AuthScheme:
                 return token.strip()
         if self.query and (value := incoming.query.get(self.query, "").strip()):
             return value
-        return None
+        return self.anonymous
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,13 @@ class Dialect:
         thinking dropped, a signature edited), or None. Pure: a function of the request and context."""
         return None
 
+    def resolve(self, turn: Turn, catalog: Catalog) -> Turn:
+        """The turn with names the provider maps looked up (Azure: deployment -> model)."""
+        return turn
+
+    def screen(self, choices: tuple[Reply, ...]) -> None:
+        """Raise the error some answers are sent as instead (Azure: a filtered prompt's 400)."""
+
     # ---- response side ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:
         raise NotImplementedError
@@ -175,6 +186,10 @@ class Dialect:
 
     def render_model(self, model: str) -> JSON:
         """One model's entry (GET .../models/{model})."""
+        raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
+
+    def render_info(self, incoming: Incoming) -> JSON:
+        """A read-only answer about the server or a model (Ollama's /api/show, /api/version)."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
 
     def render_count(self, turn: Turn) -> JSON:

@@ -131,7 +131,7 @@ def _stream_template(dialect: Dialect, completion: Completion, turn: Turn) -> Te
         return None
     spans, cuts, at = [], [], 0
     for event, raw in zip(renders[0], encoded, strict=True):
-        start = at + len(raw) - len(event.data.encode()) - 2 * len(event.eol.encode())
+        start = at + len(raw) - len(event.data.encode()) - event.tail_bytes
         spans.append((event.event, start, start + len(event.data.encode())))
         at += len(raw)
         cuts.append((at, event.content))
