@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .anthropic.messages import AnthropicMessages
+from .anthropic.vertex import VertexAnthropic
 from .base import Dialect, RouteSpec
 from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .gateways.mountsea import MountseaChat, MountseaResponses
@@ -10,6 +11,7 @@ from .gateways.opeai import OpeaiChat
 from .gateways.wrapped import WrappedChat
 from .gateways.wuinai import WuinaiChat
 from .gemini.generate import GeminiGenerate
+from .gemini.vertex import VertexGemini
 from .openai.chat import OpenAIChat
 from .openai.responses import OpenAIResponses
 
@@ -29,6 +31,8 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     MaisiMessages,
     MaisiGemini,
     WrappedChat,
+    VertexGemini,
+    VertexAnthropic,
 )
 
 
