@@ -166,8 +166,13 @@ class SSEEvent:
     content: bool = False  # carries generated text: paced by token timing
     terminal: bool = False  # a closing marker ([DONE], message_stop): dropped by truncation
     unread: bool = False  # clients skip it unparsed (a ping): a malformed fault never lands here
+    # A binary framing's bytes for this event (the dialect frames it); `data` is then what the
+    # journal shows. Written as they are, instead of `event:`/`data:` lines.
+    raw: bytes | None = None
 
     def encode(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
         eol = self.eol
         head = f"event: {self.event}{eol}" if self.event else ""
         return f"{head}data: {self.data}{eol}{eol}".encode()

@@ -8,6 +8,7 @@ sends it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,14 @@ from mocksrv.schemas import SchemaRegistry
 SCHEMAS = SchemaRegistry()
 KEY = "sk-corpus-0123456789"
 SMALL_LIMIT = 64 * 1024  # --max-body of the "limited" server
-FAMILY = {"responses": "responses", "anthropic": "anthropic", "gemini": "gemini"}
+FAMILY = {
+    "responses": "responses",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "vertex_anthropic": "anthropic",
+}
+PLACEHOLDERS = {"model": "gemini-2.5-flash"}  # any other path parameter (project, location): "p"
+BODY_EXTRAS = {"vertex_anthropic": {"anthropic_version": "vertex-2023-10-16"}}  # required in the body
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,10 @@ class Target:
 
     @property
     def good(self) -> dict[str, Any]:
+        extras = BODY_EXTRAS.get(self.dialect.schema_dir, {})
         if self.family == "anthropic" and self.route.operation == "count_tokens":
-            return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")}
-        return GOOD[self.family]
+            return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")} | extras
+        return GOOD[self.family] | extras
 
     def auth(self) -> dict[str, str]:
         scheme = self.dialect.auth
@@ -83,7 +92,7 @@ def targets() -> list[Target]:
     found = []
     for dialect in all_dialects():
         for route in dialect.routes:
-            path = dialect.prefix + route.path.replace("{model}", "gemini-2.5-flash")
+            path = dialect.prefix + re.sub(r"\{(\w+)\}", lambda m: PLACEHOLDERS.get(m[1], "p"), route.path)
             label = f"{dialect.name}:{route.method}:{route.path}".replace("{model}", "m")
             found.append(Target(label, dialect, route, path))
     return found

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import anthropic
 import pytest
+import rawhttp
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 from google.oauth2.credentials import Credentials
 
-import rawhttp
 from mocksrv.testing import MockServer
 
 GEMINI = "gemini-2.5-flash"
@@ -53,7 +53,8 @@ def test_gemini_on_vertex_generates_streams_and_counts(
 
 
 def test_gemini_on_vertex_routes_both_versions(server: MockServer, key: str) -> None:
-    path = "/vertex/{v}/projects/p/locations/europe-west4/publishers/google/models/gemini-2.5-pro:generateContent"
+    path = "/vertex/{v}/projects/p/locations/europe-west4/publishers/google/models/"
+    path += "gemini-2.5-pro:generateContent"
     body = {"contents": [{"role": "user", "parts": [{"text": "Hello!"}]}]}
     for version in ("v1", "v1beta1"):
         answer = rawhttp.post(
@@ -132,11 +133,13 @@ def test_vertex_scenario_errors_reach_both_sdks(server: MockServer, key: str, ki
 
 def test_claude_on_vertex_in_stream_error(server: MockServer, key: str) -> None:
     client = vertex_claude(server, key, default_headers={"X-Mock-Scenario": "midstream"})
-    with pytest.raises(anthropic.APIStatusError) as caught:
-        with client.messages.stream(
+    with (
+        pytest.raises(anthropic.APIStatusError) as caught,
+        client.messages.stream(
             model=CLAUDE, max_tokens=200, messages=[{"role": "user", "content": "long text please"}]
-        ) as stream:
-            stream.get_final_text()
+        ) as stream,
+    ):
+        stream.get_final_text()
     assert caught.value.body["error"]["type"] == "overloaded_error"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .anthropic.messages import AnthropicMessages
 from .anthropic.vertex import VertexAnthropic
 from .base import Dialect, RouteSpec
+from .bedrock.converse import BedrockConverse
+from .bedrock.invoke import BedrockInvoke
 from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .gateways.mountsea import MountseaChat, MountseaResponses
 from .gateways.opeai import OpeaiChat
@@ -33,6 +35,8 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     WrappedChat,
     VertexGemini,
     VertexAnthropic,
+    BedrockConverse,
+    BedrockInvoke,
 )
 
 
