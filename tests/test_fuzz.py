@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import rawhttp
+from botocore.eventstream import EventStreamBuffer
 from corpus import Target, targets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,6 +85,12 @@ def check(target: Target, body: Any, response: rawhttp.RawResponse) -> None:
         assert payloads, where
         for payload in payloads:
             assert SCHEMAS.violations(f"{d}/stream_event", payload) == [], where
+        return
+    if response.status == 200 and content_type.startswith("application/vnd.amazon.eventstream"):  # Bedrock
+        stream = EventStreamBuffer()
+        stream.add_data(response.body)
+        for message in stream:  # checks both CRCs
+            assert SCHEMAS.violations(f"{d}/stream_event", json.loads(message.payload)) == [], where
         return
     assert content_type.startswith("application/json"), where
     if response.status == 200:
