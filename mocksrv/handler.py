@@ -250,10 +250,8 @@ def streaming_response(dialect: Dialect, request_id: str, trace: Trace) -> web.S
     if head is not None:
         return PrebuiltResponse(head)
     headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
-    response = web.StreamResponse(headers=headers)
-    response.content_type = dialect.stream_content_type.split(";")[0]
-    response.charset = "utf-8"
-    return response
+    headers["Content-Type"] = dialect.stream_content_type  # as given: a binary stream has no charset
+    return web.StreamResponse(headers=headers)
 
 
 def json_response(

@@ -39,7 +39,11 @@ FAMILY = {
     "vertex_anthropic": "anthropic",
 }
 PLACEHOLDERS = {"model": "gemini-2.5-flash"}  # any other path parameter (project, location): "p"
-BODY_EXTRAS = {"vertex_anthropic": {"anthropic_version": "vertex-2023-10-16"}}  # required in the body
+# Required in the body where the model is in the URL (Vertex, Bedrock InvokeModel).
+BODY_EXTRAS = {
+    ("vertex_anthropic", "anthropic"): {"anthropic_version": "vertex-2023-10-16"},
+    ("bedrock", "anthropic"): {"anthropic_version": "bedrock-2023-05-31"},
+}
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,13 @@ class Target:
 
     @property
     def family(self) -> str:
+        if self.dialect.schema_dir == "bedrock":  # Converse, or InvokeModel's Anthropic body
+            return "anthropic" if self.route.operation == "invoke" else "converse"
         return FAMILY.get(self.dialect.schema_dir, "chat")
 
     @property
     def good(self) -> dict[str, Any]:
-        extras = BODY_EXTRAS.get(self.dialect.schema_dir, {})
+        extras = BODY_EXTRAS.get((self.dialect.schema_dir, self.family), {})
         if self.family == "anthropic" and self.route.operation == "count_tokens":
             return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")} | extras
         return GOOD[self.family] | extras

@@ -23,7 +23,13 @@ from mocksrv.testing import MockServer
 GENERATION = [t for t in targets() if t.route.method == "POST"]
 # (route, streamed): a route that decides streaming itself (Gemini's) only in its own mode.
 CASES = [(t, s) for t in GENERATION for s in (False, True) if t.route.stream in (None, s)]
-MASKED = {"date", "x-request-id", "request-id", "x-mocksrv-worker"}  # differ between any two answers
+MASKED = {
+    "date",
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "x-mocksrv-worker",
+}  # differ between any two answers
 
 
 def exchange(live: MockServer, target, stream: bool, version: str = "1.1") -> tuple[str, list, bytes]:

@@ -26,7 +26,13 @@ from mocksrv.schemas import SchemaRegistry
 SCHEMAS = SchemaRegistry()
 STRATEGIES = SchemaStrategies(SCHEMAS)
 ROUTES = [t for t in targets() if t.route.operation == "generate"]
-FAMILY_SCHEMA = {"chat": "openai", "responses": "responses", "anthropic": "anthropic", "gemini": "gemini"}
+FAMILY_SCHEMA = {
+    "chat": "openai",
+    "responses": "responses",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "converse": "bedrock",
+}
 EXAMPLES = int(os.environ.get("MOCKSRV_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
     max_examples=EXAMPLES,

@@ -24,7 +24,9 @@ def vertex_anthropic_routes() -> tuple[RouteSpec, ...]:
         base = publisher_path(version, "anthropic")
         # Listed first: aiohttp tries routes in order, and `{model}` would take "count-tokens" too.
         routes.append(
-            RouteSpec("POST", base.replace("{model}", "count-tokens") + ":rawPredict", "count_tokens")
+            RouteSpec(
+                "POST", base.replace("{model}", "count-tokens") + ":rawPredict", "count_tokens", stream=False
+            )
         )
         routes += [
             RouteSpec("POST", base + ":rawPredict"),

@@ -58,7 +58,7 @@ def exception(exception_type: str, message: str) -> SSEEvent:
 
 def request_id(seed: str) -> str:
     """x-amzn-RequestId: a UUID."""
-    return str(uuid.UUID(hex=seed[:32].ljust(32, "0")))
+    return str(uuid.UUID(hex=seed[:32].ljust(32, "0"), version=4))
 
 
 @dataclass(frozen=True)
