@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import anthropic
@@ -10,6 +11,7 @@ import boto3
 import botocore.exceptions
 import pytest
 import rawhttp
+import urllib3
 from botocore.config import Config
 
 from mocksrv.testing import MockServer
@@ -226,3 +228,44 @@ def test_journal_redacts_bedrock_credentials(server: MockServer) -> None:
     journal = rawhttp.request("GET", server.url + "/_mock/requests").text
     assert "/bedrock/model/" in journal
     assert "brk-secret-123" not in journal and "sts-secret-456" not in journal
+
+
+def test_converse_shows_reasoning_when_thinking_is_enabled(server: MockServer) -> None:
+    client = runtime(server)
+    thinking = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    ask = user("What is 17 * 23?")
+    plain = client.converse(modelId=MODEL, messages=ask)["output"]["message"]["content"]
+    assert plain == [{"text": "17 * 23 = 391."}]  # no thinking asked: none shown
+    shown = client.converse(modelId=MODEL, messages=ask, additionalModelRequestFields=thinking)
+    reasoning = shown["output"]["message"]["content"][0]["reasoningContent"]["reasoningText"]
+    assert reasoning["text"].startswith("17 * 23 = 17 * 20") and reasoning["signature"]
+    events = list(
+        client.converse_stream(modelId=MODEL, messages=ask, additionalModelRequestFields=thinking)["stream"]
+    )
+    deltas = [e["contentBlockDelta"]["delta"] for e in events if "contentBlockDelta" in e]
+    streamed = "".join(d["reasoningContent"].get("text", "") for d in deltas if "reasoningContent" in d)
+    assert streamed == reasoning["text"]
+    assert any(d.get("reasoningContent", {}).get("signature") == reasoning["signature"] for d in deltas)
+
+
+def test_truncated_stream_ends_without_message_stop(server: MockServer) -> None:
+    stream = runtime(server, scenario="truncated").converse_stream(
+        modelId=MODEL, messages=user("long text please")
+    )
+    names = [next(iter(e)) for e in stream["stream"]]
+    assert names[0] == "messageStart" and len(names) == 3 and "messageStop" not in names
+
+
+def test_disconnected_stream_is_a_connection_error(server: MockServer) -> None:
+    stream = runtime(server, scenario="cut").converse_stream(modelId=MODEL, messages=user("long text please"))
+    with pytest.raises(urllib3.exceptions.ProtocolError):  # botocore reads the body through urllib3
+        list(stream["stream"])
+
+
+def test_stall_is_silence_then_the_rest(server: MockServer) -> None:
+    started = time.monotonic()
+    stream = runtime(server, scenario="stall").converse_stream(
+        modelId=MODEL, messages=user("long text please")
+    )
+    names = [next(iter(e)) for e in stream["stream"]]
+    assert names[-1] == "metadata" and time.monotonic() - started >= 0.4
