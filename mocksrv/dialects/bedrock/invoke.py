@@ -15,15 +15,16 @@ from typing import ClassVar
 
 import orjson
 
-from ...errors import MockError
 from ...model import Completion, SSEEvent, Turn
 from ..anthropic.messages import AnthropicMessages
-from ..base import ErrorResponse, Incoming, RouteSpec, dumps
+from ..base import Incoming, RouteSpec, dumps
 from . import wire
 from .converse import BedrockDialect, latency_ms
 
 
 class BedrockInvoke(BedrockDialect, AnthropicMessages):
+    """Messages parsing and rendering from AnthropicMessages; auth, errors, ids from BedrockDialect."""
+
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/model/{model}/invoke", "invoke", stream=False),
         RouteSpec("POST", "/model/{model}/invoke-with-response-stream", "invoke", stream=True),
@@ -53,18 +54,3 @@ class BedrockInvoke(BedrockDialect, AnthropicMessages):
             yield dataclasses.replace(
                 framed, data=data, unread=event.unread
             )  # the journal shows the inner event
-
-    def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
-        return BedrockDialect.render_error(self, error, request_id)
-
-    def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
-        return BedrockDialect.render_stream_error(self, error, request_id)
-
-    def keepalive(self) -> bytes:
-        return b""
-
-    def new_request_id(self, seed: str) -> str:
-        return wire.request_id(seed)
-
-    def response_headers(self, request_id: str) -> dict[str, str]:
-        return {"x-amzn-RequestId": request_id}
