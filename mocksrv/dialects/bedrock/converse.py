@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from ...errors import MockError
 from ...model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
-from ..base import Dialect, ErrorResponse, Incoming, RouteSpec
+from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
 from ..openai.chat import argument_fragments
 from . import errors, wire
 
@@ -50,7 +50,7 @@ class BedrockDialect(Dialect):
     name = "bedrock"
     prefix = "/bedrock"
     base_path = "/bedrock"
-    auth = wire.BedrockAuth()
+    auth: ClassVar[AuthScheme] = wire.BedrockAuth()
     auth_hint = "SigV4 Authorization + X-Amz-Date, or Authorization: Bearer <Bedrock API key>"
     stream_content_type = wire.STREAM_CONTENT_TYPE
 
