@@ -8,7 +8,7 @@ ARGS ?=
 # Minutes of `make soak`.
 DURATION ?= 10
 
-.PHONY: install serve test lint typecheck check format validate bench soak clean
+.PHONY: install serve test test-plain lint typecheck check format validate bench soak clean
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,10 @@ serve: install
 test: install
 	$(PY) -m pytest -q
 
+# The same suite with the speed layer (mocksrv/fast/) off: the answers must not change.
+test-plain: install
+	MOCKSRV_FAST_PATH=0 $(PY) -m pytest -q
+
 lint: install
 	$(VENV)/bin/ruff check mocksrv tests
 	$(VENV)/bin/ruff format --check mocksrv tests
@@ -33,7 +37,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 # What CI runs: lint, type check, then the test suite.
-check: lint typecheck test
+check: lint typecheck test test-plain
 
 format: install
 	$(VENV)/bin/ruff format mocksrv tests

@@ -6,12 +6,14 @@ import functools
 
 from aiohttp import web
 
-from . import arrival, front, heartbeat, loader
+from . import heartbeat, loader
 from .admin import control_app
 from .catalog import load_catalog
 from .config import ServerConfig
 from .dialects import all_dialects, route_table
 from .dialects.base import Dialect
+from .fast import arrival, front
+from .fast.memo import body_cache
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, ROUTE_OWNER, journal_middleware
@@ -25,7 +27,7 @@ from .store import FixtureStore
 
 def build_services(config: ServerConfig, state: StateStore | None = None) -> Services:
     """Load and validate everything up front; raises ConfigError and never half-loads."""
-    schemas = SchemaRegistry()
+    schemas = SchemaRegistry(fast_path=config.fast_path)
     schemas.compile_all()
     bundled = loader.load([FIXTURES_DIR], schemas) if config.bundled_fixtures else loader.Documents()
     custom = loader.load(list(config.fixture_dirs), schemas)
@@ -42,9 +44,10 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
         from .errors import ConfigError
 
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])
-    fixtures = FixtureStore(state, custom, bundled)
+    fixtures = FixtureStore(state, custom, bundled, config.fast_path)
     catalog = load_catalog(bundled.models + custom.models, schemas)
-    return Services(config, schemas, state, fixtures, scenarios, catalog=catalog)
+    memo = body_cache(config.fast_path)
+    return Services(config, schemas, state, fixtures, scenarios, memo=memo, catalog=catalog)
 
 
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
@@ -66,8 +69,9 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
         for path, dialect, route in table
     ]
     app[ROUTE_OWNER] = {added: dialect for added, (_, dialect, _) in zip(routes, table, strict=True)}
-    front.install(app, routes, middlewares)  # type: ignore[arg-type]  # add_route gives ResourceRoutes
-    arrival.install(app)
+    if config.fast_path:  # the route index (mocksrv/fast/front.py)
+        front.install(app, routes, middlewares)  # type: ignore[arg-type]  # add_route gives ResourceRoutes
+    arrival.install(app)  # not for speed: scripted latency counts from arrival either way
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:
         prefixes.setdefault(dialect.prefix, dialect)

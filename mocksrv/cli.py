@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
         help="processes on one port, default 1 ($MOCKSRV_WORKERS); with --state they share state",
     )
     serve.add_argument("--log-level", help="default INFO ($MOCKSRV_LOG_LEVEL)")
+    serve.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="turn the speed layer off: same answers, no caches ($MOCKSRV_FAST_PATH=0)",
+    )
 
     validate = commands.add_parser("validate", help="check fixture and scenario files")
     validate.add_argument("paths", nargs="*", type=Path)
@@ -112,6 +117,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         body_timeout_s=args.body_timeout,
         state_url=args.state,
         workers=args.workers,
+        fast_path=args.fast_path,
     )
 
 

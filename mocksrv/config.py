@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,31 @@ MAX_CURSORS = 10_000
 # Records and tallies a state store keeps per kind (stored responses, cache entries, usage
 # totals...): past this the oldest goes, so no client can grow the state without bound.
 MAX_RECORDS = 10_000
+FAST_PATH_VARIABLE = "MOCKSRV_FAST_PATH"
+EVENTS_LOGGED = 200  # stream events a journal entry keeps (the SSE writer logs no more)
+
+
+@dataclass(frozen=True)
+class CacheLimits:
+    """The speed layer's bounds (mocksrv/fast/): each cache there is a fast.bounded.BoundedTable
+    (oldest out first) of one of these sizes; the trace lines, a pure function's, an lru_cache."""
+
+    body_max_bytes: int = 16 * 1024  # bodies larger than this are never kept (parsed afresh)
+    bodies: int = 1024  # request bodies kept: at most ~16 MiB of bodies, plus their parsed forms
+    renders_per_body: int = 32  # per body: a sequence of replies, n choices, max_tokens cuts
+    matched_turns: int = 4096  # fixture matches remembered (a turn per distinct body)
+    single_choices: int = 4096  # fixtures with one reply, their (frozen) choice
+    header_blocks: int = 64  # serialized header blocks, per dialect and JSON/SSE
+    trace_lines: int = 4096  # serialized x-mocksrv-* lines: a few fixtures answer most requests
+
+
+CACHE_LIMITS = CacheLimits()
+
+
+def fast_path_default() -> bool:
+    """On unless MOCKSRV_FAST_PATH says off: servers embedded in tests (MockServer, the pytest
+    plugin) follow the switch as `mocksrv serve` does."""
+    return os.environ.get(FAST_PATH_VARIABLE, "").strip().lower() not in ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -46,3 +72,5 @@ class ServerConfig:
     state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
     workers: int = 1  # processes sharing the port (SO_REUSEPORT)
     models: tuple[str, ...] = field(default=DEFAULT_MODELS)
+    # The speed layer (mocksrv/fast/); off, every request takes the plain path: same answers.
+    fast_path: bool = field(default_factory=fast_path_default)

@@ -56,6 +56,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "log_level": ("MOCKSRV_LOG_LEVEL", str),
     "state": ("MOCKSRV_STATE", str),
     "workers": ("MOCKSRV_WORKERS", int),
+    "fast_path": ("MOCKSRV_FAST_PATH", _flag),
 }
 
 
@@ -83,6 +84,7 @@ def apply(args: argparse.Namespace, env: Mapping[str, Any]) -> None:
         if getattr(args, key, None) is None:
             setattr(args, key, env.get(key, default))
     args.strict = args.strict or env.get("strict", False)  # a flag can only turn it on
+    args.fast_path = not getattr(args, "no_fast_path", False) and env.get("fast_path", True)  # (one way)
 
 
 # Defaults of the arguments whose flag defaults to None (so that "not given" can be told apart).

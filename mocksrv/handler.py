@@ -1,25 +1,34 @@
-"""The one generation handler: auth, validation, scenario, fixture, render, write."""
+"""The one generation handler: intake, plan, choose, shape, render, write.
+
+`handle` reads straight through that pipeline for one request (an Exchange). The speed layer
+(mocksrv/fast/) wraps it at three points, each a no-op when the body is not kept or the fast
+path is off: the body's cache entry (intake), the kept decision (plan and choose), and the
+rendered templates and prebuilt header blocks (render and write).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 
 from aiohttp import web
 
-from . import prebuilt, rendered
-from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
-from .faults import Plan
+from .fast import prebuilt, rendered
+from .fast.decided import Decided, DecisionKey, Shaped, recalled, worth_keeping
+from .fast.memo import Parsed
+from .fast.rendered import Renders
+from .fast.streamed import write_rendered
+from .faults import Plan, StreamFaults
 from .generate import conversation_key, generate_reply, seed_for
 from .intake import check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
-from .model import Completion, ErrorKind, Reply, Turn
-from .prebuilt import PrebuiltResponse
+from .model import Completion, ErrorKind, Reply, SSEEvent, Turn
 from .replay import replay
 from .scenarios import NO_PLAN, with_fixture_defaults
 from .services import SERVICES, Services
@@ -35,117 +44,144 @@ SCENARIO_HEADER = "X-Mock-Scenario"
 STORE_DOWN = MockError(ErrorKind.OVERLOADED, "The server is temporarily unavailable. Please try again later.")
 
 
+@dataclasses.dataclass(slots=True)
+class Exchange:
+    """One generation request on its way through the pipeline: what every step reads."""
+
+    services: Services
+    dialect: Dialect
+    request: web.Request
+    trace: Trace
+    request_id: str
+    credential: str = ""
+    session: str = ""  # X-Mock-Session, else the credential
+    turn: Turn | None = None
+    cached: Parsed | None = None  # the body's speed-layer entry, when its turn came from it
+    renders: Renders | None = None  # its rendered templates (cached.renders)
+    _key: int | None = None
+
+    def conversation_key(self) -> int:
+        """The conversation's key, hashed only when something needs it (it costs)."""
+        if self._key is None:
+            assert self.turn is not None
+            self._key = conversation_key(self.turn)
+        return self._key
+
+    def decision_key(self) -> DecisionKey:
+        return DecisionKey(
+            self.services.state.epoch,
+            self.credential,
+            self.session,
+            self.request.headers.get(SCENARIO_HEADER),
+        )
+
+
 async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     trace = trace_of(request)
     trace.dialect = dialect.name
-    request_id = dialect.new_request_id(new_hex_id())
+    ex = Exchange(services, dialect, request, trace, dialect.new_request_id(new_hex_id()))
     trace.session = request.headers.get(SESSION_HEADER)  # known even when auth fails
     try:
-        incoming, parsed = await read_incoming(request, dialect, route, services.config, trace, services.memo)
-        credential = check_auth(dialect, incoming, services.config)
-        trace.session = trace.session or credential
+        incoming, entry = await read_incoming(request, dialect, route, services.config, trace, services.memo)
+        ex.credential = check_auth(dialect, incoming, services.config)
+        trace.session = ex.session = trace.session or ex.credential
         if route.operation == "models":
             models = dialect.render_models(list(services.config.models), int(time.time()))
-            return json_response(dialect, models, request_id, trace)
+            return json_response(ex, models)
         if route.operation == "model":
-            return json_response(
-                dialect, dialect.render_model(incoming.match_info["model"]), request_id, trace
-            )
-        check_schema(dialect, route.operation, incoming, services.schemas, parsed)
-        turn = parse_turn(dialect, incoming, parsed)
+            return json_response(ex, dialect.render_model(incoming.match_info["model"]))
+        check_schema(dialect, route.operation, incoming, services.schemas, entry)
+        turn = ex.turn = parse_turn(dialect, incoming, entry)
         if route.operation == "count_tokens":
-            return json_response(dialect, dialect.render_count(turn), request_id, trace)
-        renders = parsed.renders if parsed is not None and parsed.turn is turn else None
-        return await answer(services, dialect, request, trace, turn, credential, request_id, renders)
+            return json_response(ex, dialect.render_count(turn))
+        if entry.kept and entry.turn is turn:  # the speed layer's entry for this body and turn
+            ex.cached, ex.renders = entry, entry.renders
+        return await answer(ex)
     except MockError as error:
         if error.detail == "schema":
             trace.violations.append(f"{error.param}: {error.text}")
         # A scenario's error lives in its plan, a local of the frames in its own traceback: a
         # cycle holding the whole request until a full GC pass. Dropping the traceback ends it.
         error.with_traceback(None)  # (the C-level setter: MockError is a frozen dataclass)
-        return error_response(dialect, error, request_id, trace)
+        return error_response(dialect, error, ex.request_id, trace)
     except StoreUnavailable:
-        return error_response(dialect, STORE_DOWN, request_id, trace)
+        return error_response(dialect, STORE_DOWN, ex.request_id, trace)
 
 
-async def answer(
-    services: Services,
-    dialect: Dialect,
-    request: web.Request,
-    trace: Trace,
-    turn: Turn,
-    credential: str,
-    request_id: str,
-    renders: dict | None,
-) -> web.StreamResponse:
-    """`renders`: the memo's table for this turn (rendered.py), when the turn came from the memo."""
-    session = trace.session or credential
-    key = _key_of(turn)
-    header = request.headers.get(SCENARIO_HEADER)
-    decided = recalled(renders, services.state.epoch, credential, session, header is not None)
-    if decided is not None:  # this body, caller and state were answered before: the same way
-        plan, choice, shaped = NO_PLAN, decided.choice, decided.shaped
+async def answer(ex: Exchange) -> web.StreamResponse:
+    """Plan, choose and shape (or recall how this body was answered), then render and write."""
+    assert ex.turn is not None
+    key = ex.decision_key()  # read first: what is decided below holds for this epoch
+    kept = recalled(ex.cached.decided if ex.cached is not None else None, key)
+    if kept is not None:  # this body, caller and state were answered before: the same way
+        plan, choice, shaped = NO_PLAN, kept.choice, kept.shaped
         if choice is not None:
-            trace.fixture, trace.reply = choice.fixture.id, choice.step_index
+            ex.trace.fixture, ex.trace.reply = choice.fixture.id, choice.step_index
     else:
-        epoch = services.state.epoch  # read first: what is decided below holds for this epoch
-        selection = await services.scenarios.select(header, credential, session)
-        key_text = str(key()) if selection is not None and selection.scenario.random else ""
-        plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
-        trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
-        # Scenario errors and faults come first, so they do not use up a fixture's next reply.
-        if plan.error is not None:
-            raise plan.error
-        if plan.fault is not None:
-            return await request_fault(plan, request, trace)
-        choice = await services.fixtures.choose(turn, session, recurs=renders is not None)
-        if choice is not None:
-            trace.fixture, trace.reply = choice.fixture.id, choice.step_index
-            personal = bool(selection and selection.personal)
-            latency, stream = choice.fixture.latency, choice.fixture.stream
-            plan = with_fixture_defaults(plan, personal, latency, stream, services.config.max_delay_ms)
-            trace.faults = plan.fault_names
-        if choice is not None and choice.fixture.raw is not None:
-            trace.mark_first_byte()
-            trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
-            trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
-            return await replay(request, choice.fixture.raw, trace.headers())
-        replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
-        shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
-        remember(renders, epoch, credential, session, plan, choice, shaped)
+        decision = await decide(ex)
+        if isinstance(decision, web.StreamResponse):
+            return decision
+        plan, choice, shaped = decision
+        if ex.cached is not None and worth_keeping(key, plan, choice):
+            ex.cached.decided = Decided(key, choice, shaped)
+    return await render_and_write(ex, plan, shaped)
+
+
+async def decide(ex: Exchange) -> tuple[Plan, Choice | None, Shaped] | web.StreamResponse:
+    """The scenario's plan, the fixture's choice and the shaped replies; or a response already
+    (a request fault, a recording replayed)."""
+    services, trace, turn = ex.services, ex.trace, ex.turn
+    assert turn is not None
+    header = ex.request.headers.get(SCENARIO_HEADER)
+    selection = await services.scenarios.select(header, ex.credential, ex.session)
+    key_text = str(ex.conversation_key()) if selection is not None and selection.scenario.random else ""
+    plan = await services.scenarios.plan(selection, ex.session, key_text, events_hint=8)
+    trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
+    # Scenario errors and faults come first, so they do not use up a fixture's next reply.
+    if plan.error is not None:
+        raise plan.error
+    if plan.fault is not None:
+        return await request_fault(plan, ex.request, trace)
+    choice = await services.fixtures.choose(turn, ex.session, recurs=ex.cached is not None)
+    if choice is not None:
+        trace.fixture, trace.reply = choice.fixture.id, choice.step_index
+        personal = bool(selection and selection.personal)
+        latency, stream = choice.fixture.latency, choice.fixture.stream
+        plan = with_fixture_defaults(plan, personal, latency, stream, services.config.max_delay_ms)
+        trace.faults = plan.fault_names
+    if choice is not None and choice.fixture.raw is not None:
+        trace.mark_first_byte()
+        trace.events = len(choice.fixture.raw.chunks) if choice.fixture.raw.streamed else 0
+        trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
+        return await replay(ex.request, choice.fixture.raw, trace.headers())
+    replies = await pick_replies(ex, choice)
+    shaped = rendered.kept(ex.renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
+    return plan, choice, shaped
+
+
+async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.StreamResponse:
+    turn = ex.turn
+    assert turn is not None
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).
-        rng = random.Random(seed_for(services.config.seed, key(), "timing")) if plan.latency.jitter else None
-        pacer = Pacer(plan.latency, arrival_on_loop(trace), rng)
+        seed = seed_for(ex.services.config.seed, ex.conversation_key(), "timing")
+        rng = random.Random(seed) if plan.latency.jitter else None
+        pacer = Pacer(plan.latency, arrival_on_loop(ex.trace), rng)
     if turn.stream:
-        return await stream_response(
-            dialect, request, trace, completion, turn, plan, pacer, request_id, renders
-        )
+        return await stream_response(ex, completion, plan, pacer)
     if pacer is not None:
         await asyncio.sleep(pacer.total_ms(max(len(r.content_pieces) for r in completion.choices)) / 1000)
-    raw = rendered.body(renders, dialect, completion, turn)
-    body = dialect.render(completion, turn) if raw is None else None  # the journal decodes raw if read
-    return json_response(dialect, body, request_id, trace, raw)
+    raw = rendered.body(ex.renders, ex.dialect, completion, turn)
+    body = ex.dialect.render(completion, turn) if raw is None else None  # the journal decodes raw if read
+    return json_response(ex, body, raw)
 
 
-def _key_of(turn: Turn) -> Callable[[], int]:
-    """The conversation's key, hashed only when something needs it (it costs)."""
-    keys: list[int] = []
-
-    def request_key() -> int:
-        if not keys:
-            keys.append(conversation_key(turn))
-        return keys[0]
-
-    return request_key
-
-
-async def pick_replies(
-    services: Services, turn: Turn, choice: Choice | None, request_key: int, renders: dict | None = None
-) -> list[Reply]:
+async def pick_replies(ex: Exchange, choice: Choice | None) -> list[Reply]:
+    services, turn = ex.services, ex.turn
+    assert turn is not None
     if choice is not None:
         step = choice.step
         if step.error is not None:
@@ -158,9 +194,9 @@ async def pick_replies(
         raise MockError(
             ErrorKind.NOT_FOUND, f"No fixture matches this request. Closest: {closest}.", detail="no_fixture"
         )
-    seed = seed_for(services.config.seed, request_key)
+    seed = seed_for(services.config.seed, ex.conversation_key())
     return rendered.kept(
-        renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]
+        ex.renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]
     )
 
 
@@ -183,46 +219,55 @@ def arrival_on_loop(trace: Trace) -> float:
 
 
 async def stream_response(
-    dialect: Dialect,
-    request: web.Request,
-    trace: Trace,
-    completion: Completion,
-    turn: Turn,
-    plan: Plan,
-    pacer: Pacer | None,
-    request_id: str,
-    renders: dict | None = None,
+    ex: Exchange, completion: Completion, plan: Plan, pacer: Pacer | None
 ) -> web.StreamResponse:
+    dialect, request, trace, turn = ex.dialect, ex.request, ex.trace, ex.turn
+    assert turn is not None
     faults = plan.stream
-    events = rendered.stream(renders, dialect, completion, turn) if faults is None else None
-    response = streaming_response(dialect, request_id, trace)
+    ahead = rendered.stream(ex.renders, dialect, completion, turn) if faults is None else None
+    response = streaming_response(ex)
     await response.prepare(request)
     trace.mark_first_byte()
-    if events is None:
-        events = dialect.render_stream(completion, turn)  # one at a time (paced: as they go out)
+    trace.stream = StreamOutcome()  # filled as events go out: kept even if the client leaves
+    if ahead is not None:
+        outcome = await write_rendered(response, ahead, pacer, dialect.keepalive(), trace.stream)
+    else:
+        outcome = await write_fresh(ex, response, completion, faults, pacer)
+    trace.events, trace.ended_by = outcome.events, outcome.ended_by
+    if outcome.ended_by != "disconnect":
+        await response.write_eof()
+    return response
+
+
+async def write_fresh(
+    ex: Exchange,
+    response: web.StreamResponse,
+    completion: Completion,
+    faults: StreamFaults | None,
+    pacer: Pacer | None,
+) -> StreamOutcome:
+    """The stream rendered event by event (paced: as they go out), faults applied."""
+    dialect, turn = ex.dialect, ex.turn
+    assert turn is not None and ex.trace.stream is not None
+    events: Iterable[SSEEvent] = dialect.render_stream(completion, turn)
     if faults is not None:
         events = list(events)
         faults = faults.placed(events)
     error_event = None
     if faults is not None and faults.error_after is not None:
         error_event = dialect.stream_error_event(
-            MockError(faults.error), request_id, completion, turn, faults.error_after
+            MockError(faults.error), ex.request_id, completion, turn, faults.error_after
         )
-    trace.stream = StreamOutcome()  # filled as events go out: kept even if the client leaves
-    outcome = await write_events(
+    return await write_events(
         response,
         events,
         pacer,
         faults,
         error_event,
         dialect.keepalive(),
-        abort=lambda: _abort(request),
-        outcome=trace.stream,
+        abort=lambda: _abort(ex.request),
+        outcome=ex.trace.stream,
     )
-    trace.events, trace.ended_by = outcome.events, outcome.ended_by
-    if outcome.ended_by != "disconnect":
-        await response.write_eof()
-    return response
 
 
 def _abort(request: web.Request) -> None:
@@ -245,26 +290,29 @@ async def request_fault(plan: Plan, request: web.Request, trace: Trace) -> web.S
     raise ConnectionResetError(plan.fault)
 
 
-def streaming_response(dialect: Dialect, request_id: str, trace: Trace) -> web.StreamResponse:
-    head = prebuilt.head(dialect, request_id, True, trace)
-    if head is not None:
-        return PrebuiltResponse(head)
-    headers = {**dialect.response_headers(request_id), **trace.headers(), "Cache-Control": "no-cache"}
+def streaming_response(ex: Exchange) -> web.StreamResponse:
+    dialect, trace = ex.dialect, ex.trace
+    if ex.services.config.fast_path and (found := prebuilt.response(dialect, ex.request_id, trace, True)):
+        return found
+    headers = {**dialect.response_headers(ex.request_id), **trace.headers(), "Cache-Control": "no-cache"}
     headers["Content-Type"] = dialect.stream_content_type  # as given: a binary stream has no charset
     return web.StreamResponse(headers=headers)
 
 
-def json_response(
-    dialect: Dialect, body: dict | None, request_id: str, trace: Trace, raw: bytes | None = None
-) -> web.StreamResponse:
+def json_response(ex: Exchange, body: dict | None, raw: bytes | None = None) -> web.StreamResponse:
     """Send `body`, or bytes already rendered for it (`raw`)."""
-    trace.response_body, trace.response_raw = body, raw if raw is not None else dialect.encode_body(body)
-    head = prebuilt.head(dialect, request_id, False, trace)
-    if head is not None:
-        return PrebuiltResponse(head, trace.response_raw)
+    dialect, trace = ex.dialect, ex.trace
+    if raw is None:
+        assert body is not None  # an answer is either rendered already or has a body to render
+        raw = dialect.encode_body(body)
+    trace.response_body, trace.response_raw = body, raw
+    if ex.services.config.fast_path and (
+        found := prebuilt.response(dialect, ex.request_id, trace, False, trace.response_raw)
+    ):
+        return found
     return web.Response(
         body=trace.response_raw,
-        headers={**dialect.response_headers(request_id), **trace.headers()},
+        headers={**dialect.response_headers(ex.request_id), **trace.headers()},
         content_type="application/json",
     )
 

@@ -12,14 +12,15 @@ from aiohttp import web
 from .config import ServerConfig
 from .dialects.base import Dialect, Incoming, RouteSpec
 from .errors import MockError
+from .fast.memo import BodyCache, Parsed, Watched
 from .journal import Trace
-from .memo import Parsed, RequestMemo, Watched
 from .model import ErrorKind, Turn
 from .schemas import SchemaRegistry
 
 # Protobuf's default recursion limit, which Google's front ends enforce. Well below the depth
 # at which jsonschema (Python recursion) or orjson.dumps (254 levels: journal, echoes) fail.
 MAX_JSON_DEPTH = 100
+NO_BODY = Parsed(None, None, kept=False)  # the entry of a request without a body (never written)
 
 
 async def read_incoming(
@@ -28,36 +29,34 @@ async def read_incoming(
     route: RouteSpec,
     config: ServerConfig,
     trace: Trace,
-    memo: RequestMemo | None = None,
-) -> tuple[Incoming, Parsed | None]:
-    """The request as the dialect sees it, and the memo's entry for its body (memo.py), if kept."""
-    body: Any = None
-    parsed = None
+    memo: BodyCache,
+) -> tuple[Incoming, Parsed]:
+    """The request as the dialect sees it, and its body's entry (fast/memo.py: kept, or made for
+    this request only)."""
+    entry = NO_BODY
     if request.method in ("POST", "PUT", "PATCH"):
         raw = body_at_hand(request, config.max_body_bytes)
         if raw is None:
             raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
         trace.raw_body = raw
-        parsed = memo.get(dialect, request.path, raw) if memo is not None else None
-        if parsed is None:
+        found = memo.get(dialect, request.path, raw)
+        if found is None:
             decoded = trace.body = decode_json(raw, request)
-            body = dialect.accept(decoded)
-            if memo is not None:
-                parsed = memo.put(dialect, request.path, raw, decoded, body)
+            entry = memo.put(dialect, request.path, raw, decoded, dialect.accept(decoded))
         else:  # these bytes were decoded before: only the content type is left to check
             check_content_type(request)
-            trace.body = parsed.decoded
-            body = parsed.body
+            trace.body = found.decoded
+            entry = found
     incoming = Incoming(
         method=request.method,
         path=request.path,
         match_info=dict(request.match_info),
         query=dict(request.query) if request.rel_url.raw_query_string else {},
         headers=request.headers,
-        body=body,
+        body=entry.body,
         route=route,
     )
-    return incoming, parsed
+    return incoming, entry
 
 
 def too_large(limit: int) -> MockError:
@@ -162,9 +161,9 @@ def check_schema(
     operation: str,
     incoming: Incoming,
     schemas: SchemaRegistry,
-    parsed: Parsed | None = None,
+    entry: Parsed,
 ) -> None:
-    if incoming.body is None or (parsed is not None and parsed.valid):
+    if incoming.body is None or entry.valid:
         return
     name = schemas.for_operation(dialect.schema_dir, operation, "request")
     if not schemas.has(name):
@@ -172,18 +171,17 @@ def check_schema(
     violation = schemas.first_violation(name, incoming.body)
     if violation is not None:
         raise MockError(ErrorKind.BAD_REQUEST, violation.message, param=violation.param, detail="schema")
-    if parsed is not None:
-        parsed.valid = True
+    entry.valid = True
 
 
-def parse_turn(dialect: Dialect, incoming: Incoming, parsed: Parsed | None = None) -> Turn:
-    """dialect.parse, kept with the body's memo entry unless it looked at headers or query."""
-    if parsed is None:
+def parse_turn(dialect: Dialect, incoming: Incoming, entry: Parsed) -> Turn:
+    """dialect.parse, kept with a kept body entry unless it looked at headers or query."""
+    if entry.turn is not None:
+        return entry.turn
+    if not entry.kept:
         return dialect.parse(incoming)
-    if parsed.turn is not None:
-        return parsed.turn
     headers, query = Watched(incoming.headers), Watched(incoming.query)
     turn = dialect.parse(dataclasses.replace(incoming, headers=headers, query=query))
     if not (headers.touched or query.touched):
-        parsed.turn = turn
+        entry.turn = turn
     return turn

@@ -14,12 +14,13 @@ from aiohttp import web
 from multidict import MultiMapping
 from yarl import URL
 
+from .config import EVENTS_LOGGED
+
 # Always redacted; each dialect's own credential headers and query keys are added at start-up.
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "api-key", "cookie", "proxy-authorization", "x-mock-admin-token"}
 )
 SENSITIVE_QUERY = frozenset({"api_key", "token"})
-EVENT_LIMIT = 200  # stream events kept per entry
 EVENT_DATA_CHARS = 2000  # of each one's data
 SESSION_HEADER = "X-Mock-Session"  # a session named by the client is a name, not a credential
 SHOWN_PREFIX, SHOWN_SUFFIX = 3, 4  # "sk-proj-...a1b2" is shown as "sk-…a1b2"
@@ -192,7 +193,7 @@ def _decoded(trace: Trace) -> Any:
 
 def _events(trace: Trace) -> list[dict[str, Any]]:
     """Stream events with their offsets in ms; built in one pass (this runs for every stream)."""
-    sent, times, started = trace.stream.sent[:EVENT_LIMIT], trace.stream.times, trace.started
+    sent, times, started = trace.stream.sent[:EVENTS_LOGGED], trace.stream.times, trace.started
     if len(times) == 1:  # the whole stream went out in one write
         at = round((times[0] - started) * 1000, 3)
         events = [{"t_ms": at, "event": name, "data": data} for name, data in sent]

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from .arrival import received_at
 from .dialects.base import Dialect
 from .errors import MockError
+from .fast.arrival import received_at
 from .handler import error_response
 from .journal import TRACE, Capture, Entry, Trace, entry, trace_of
 from .model import ErrorKind

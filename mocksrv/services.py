@@ -8,8 +8,8 @@ from aiohttp import web
 
 from .catalog import Catalog, load_catalog
 from .config import ServerConfig
+from .fast.memo import BodyCache, RequestMemo
 from .live import Hub
-from .memo import RequestMemo
 from .metrics import Metrics
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
@@ -26,7 +26,7 @@ class Services:
     scenarios: ScenarioBook
     live: Hub = field(default_factory=Hub)  # journal entries pushed to the inspector page
     metrics: Metrics = field(default_factory=Metrics)  # one registry per server
-    memo: RequestMemo = field(default_factory=RequestMemo)  # repeated bodies parsed once
+    memo: BodyCache = field(default_factory=RequestMemo)  # repeated bodies parsed once (fast/memo.py)
     catalog: Catalog = field(default_factory=load_catalog)  # the one model table
 
 

@@ -7,12 +7,8 @@ accumulate drift: each content event is due at ttft + k * token_ms (+ seeded jit
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import random
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,94 +84,3 @@ class Pacer:
 
     def add_stall(self, seconds: float) -> None:
         self._shift += seconds
-
-
-Step = Callable[[], float | None]  # does what is due now; returns when it is next due, or None: done
-SLACK_S = 0.0005  # steps due this close together run in one timer callback
-# At most this long in one callback (checked every BATCH steps), then the rest runs after the
-# loop has polled its sockets: with a thousand streams due, new requests are not held back.
-BUDGET_S = 0.001
-BATCH = 16
-
-
-class Wheel:
-    """One timer for every paced stream of an event loop.
-
-    A thousand paced streams write some 25,000 events a second. With a sleeping task per stream,
-    each event costs a timer, a future and a task switch through the handler's coroutines; here
-    the due steps run straight from one timer callback, in deadline order, and a stream's task
-    sleeps once, until its last event is out.
-
-    A stream's first step (its first content event) is kept apart and runs before the other
-    steps that are due: when the core falls behind, the time to first token, which clients
-    measure, stays on the script, and the streams already under way absorb the delay.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self._loop = weakref.ref(loop)  # the loop's entry in _wheels must not keep it alive
-        self._first: list[tuple[float, int, Step]] = []  # streams' first steps
-        self._rest: list[tuple[float, int, Step]] = []  # every later step
-        self._order = itertools.count()  # ties keep insertion order
-        self._timer: asyncio.Handle | None = None
-        self._timer_due = 0.0
-
-    def add(self, due: float, step: Step, first: bool = False) -> None:
-        """Run `step` at `due`, then whenever it says it is next due; `first`: a stream's first step."""
-        heapq.heappush(self._first if first else self._rest, (due, next(self._order), step))
-        self._arm()
-
-    def _arm(self) -> None:
-        first, rest = self._first, self._rest
-        if not (first or rest):
-            return
-        due = min(first[0][0], rest[0][0]) if first and rest else (first or rest)[0][0]
-        if self._timer is not None and self._timer_due <= due:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        loop = self._loop()
-        if loop is not None:
-            self._timer, self._timer_due = loop.call_at(due, self._run), due
-
-    def _run(self) -> None:
-        self._timer = None
-        loop = self._loop()
-        if loop is None:
-            return
-        first, rest, now = self._first, self._rest, loop.time()
-        horizon, stop, ran = now + SLACK_S, now + BUDGET_S, 0
-        while True:
-            if first and first[0][0] <= horizon:
-                heap = first
-            elif rest and rest[0][0] <= horizon:
-                heap = rest
-            else:
-                break
-            _, _, step = heapq.heappop(heap)
-            try:
-                following = step()
-            except Exception:  # one broken step must not stop every other stream's clock
-                log.exception("a paced step failed; it is dropped")
-                following = None
-            if following is not None:
-                heapq.heappush(rest, (following, next(self._order), step))
-            ran += 1
-            if ran % BATCH == 0:
-                now = loop.time()
-                if now > stop:
-                    self._timer, self._timer_due = loop.call_soon(self._run), now  # after a poll
-                    return
-                horizon = now + SLACK_S  # steps that fell due meanwhile join, a first step next
-        self._arm()
-
-
-_wheels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Wheel] = weakref.WeakKeyDictionary()
-
-
-def wheel() -> Wheel:
-    """The running loop's wheel (tests run several servers, each on its own loop)."""
-    loop = asyncio.get_running_loop()
-    found = _wheels.get(loop)
-    if found is None:
-        found = _wheels[loop] = Wheel(loop)
-    return found

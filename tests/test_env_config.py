@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import rawhttp
 from test_cli import free_port, wait_for
 
+from mocksrv.config import ServerConfig
 from mocksrv.env import apply, from_environ
 from mocksrv.errors import ConfigError
 
@@ -148,3 +150,30 @@ def test_a_bad_variable_stops_start_up_with_its_name():
     )
     assert result.returncode == 2
     assert "MOCKSRV_PORT='eighty'" in result.stderr
+
+
+def test_the_fast_path_switch(monkeypatch):
+    """MOCKSRV_FAST_PATH=0 turns the speed layer off for `serve` and for embedded servers alike."""
+    assert from_environ({"MOCKSRV_FAST_PATH": "0"}) == {"fast_path": False}
+    monkeypatch.setenv("MOCKSRV_FAST_PATH", "off")
+    assert ServerConfig().fast_path is False
+    monkeypatch.setenv("MOCKSRV_FAST_PATH", "1")
+    assert ServerConfig().fast_path is True
+    args = argparse.Namespace(strict=False, no_fast_path=True)
+    apply(args, {"fast_path": True})
+    assert args.fast_path is False  # the flag wins
+
+
+def test_answers_are_the_same_with_the_fast_path_off(make_server):
+    """The speed layer changes no byte of an answer but its ids and timestamps."""
+    ask = {"model": "gpt-4o", "messages": [{"role": "user", "content": "same either way"}]}
+    auth = {"Authorization": "Bearer sk-same"}
+    bodies = []
+    for fast_path in (True, False):
+        live = make_server(fast_path=fast_path)
+        for stream in (False, True, False):  # the third is a repeated body: kept, on the fast path
+            url = f"{live.url}/openai/v1/chat/completions"
+            answer = rawhttp.post(url, json={**ask, "stream": stream}, headers=auth)
+            assert answer.status == 200
+            bodies.append(re.sub(rb'"(id|created)":\s*("[^"]*"|\d+)', b"", answer.body))
+    assert bodies[:3] == bodies[3:]

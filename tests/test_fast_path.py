@@ -15,9 +15,13 @@ from datetime import datetime
 import aiohttp
 import pytest
 import rawhttp
+from aiohttp import web
 from corpus import KEY, targets
 
-from mocksrv import prebuilt, timing
+from mocksrv.app import create_app
+from mocksrv.config import ServerConfig
+from mocksrv.fast import prebuilt
+from mocksrv.fast import wheel as timing
 from mocksrv.testing import MockServer
 
 GENERATION = [t for t in targets() if t.route.method == "POST"]
@@ -97,6 +101,62 @@ def test_http10_stream_ends_with_the_connection(server, target):
     assert body.startswith((b"data: ", b"event: ")) and body.endswith(b"\n\n")
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_http10_client_gets_an_http10_status_line(server, monkeypatch, stream):
+    """aiohttp answers in the request's HTTP version; so does the prebuilt header block."""
+    target = next(t for t in GENERATION if t.dialect.name == "openai")
+    fast = exchange(server, target, stream, version="1.0")
+    aiohttp_built(monkeypatch)
+    slow = exchange(server, target, stream, version="1.0")
+    assert fast[0] == slow[0] == "HTTP/1.0 200 OK"
+    assert normalized(fast[1]) == normalized(slow[1])
+
+
+async def _tag(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["X-Tagged"] = request.path
+    response.headers["Server"] = "tagger/1"  # replaces a header the prebuilt block carries
+
+
+async def _raw_exchange(port: int, target, stream: bool) -> bytes:
+    payload = json.dumps({**target.good, "stream": stream}).encode()
+    head = "".join(
+        f"{k}: {v}\r\n"
+        for k, v in {**target.auth(), "Content-Type": "application/json", "Connection": "close"}.items()
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"POST {target.path} HTTP/1.1\r\nHost: x\r\n{head}Content-Length: {len(payload)}\r\n\r\n".encode()
+        + payload
+    )
+    received = await reader.read()
+    writer.close()
+    return received.partition(b"\r\n\r\n")[0]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_on_response_prepare_handlers_run_on_every_answer(stream):
+    """An app's on_response_prepare handlers see fast-path answers too, and what they set wins."""
+    target = next(t for t in GENERATION if t.dialect.name == "openai")
+
+    async def run() -> bytes:
+        app = create_app(ServerConfig(port=0))
+        app.on_response_prepare.append(_tag)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            return await _raw_exchange(runner.addresses[0][1], target, stream)
+        finally:
+            await runner.cleanup()
+
+    head = asyncio.run(run()).decode().lower().split("\r\n")
+    assert head[0] == "http/1.1 200 ok"
+    names = [line.split(": ", 1)[0] for line in head[1:]]
+    assert f"x-tagged: {target.path}" in head and "server: tagger/1" in head
+    assert names.count("server") == 1 and names.count("x-mocksrv-worker") == 1
+
+
 def test_time_telling_headers_are_fresh(server):
     """A block is rebuilt every second: Anthropic's rate-limit reset stays about a second ahead."""
     target = next(t for t in GENERATION if t.dialect.name == "anthropic")
@@ -134,7 +194,7 @@ def test_indexed_routes_keep_aiohttps_404_and_405(server):
 
 
 def test_many_paced_streams_keep_their_schedule(make_server):
-    """Paced streams share one timer (timing.Wheel): 40 at once, each event on its own deadline,
+    """Paced streams share one timer (fast/wheel.py): 40 at once, each event on its own deadline,
     as the journal's per-event times show, and every stream complete."""
     live = make_server()
     scenario = {"name": "wheel", "latency": {"ttft_ms": 200, "token_ms": 20}}
@@ -236,7 +296,7 @@ def test_http10_paced_stream_from_the_wheel(make_server):
         while chunk := sock.recv(65536):
             received += chunk
     headers, _, stream = received.partition(b"\r\n\r\n")
-    assert headers.startswith(b"HTTP/1.1 200 OK") and b"chunked" not in headers.lower()
+    assert headers.startswith(b"HTTP/1.0 200 OK") and b"chunked" not in headers.lower()
     events = stream.split(b"\n\n")[:-1]
     assert events[-1] == b"data: [DONE]" and all(e.startswith(b"data: {") for e in events[:-1])
     entry = live.call(live.services.state.journal_entries())[-1]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mocksrv import fastcheck
+from mocksrv.fast import fastcheck
 from mocksrv.schemas import SchemaRegistry
 
 REGISTRY = SchemaRegistry()

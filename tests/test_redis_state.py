@@ -132,7 +132,7 @@ def test_runtime_fixtures_and_scenarios_added_through_one_are_served_by_the_othe
 
 def test_a_repeated_request_follows_changes_made_through_the_other(pair):
     """A process keeps no decision for a repeated body when the state is shared (the Redis store
-    has no epoch, mocksrv/decided.py): a change made through the other process applies at once."""
+    has no epoch, mocksrv/fast/decided.py): a change made through the other process applies at once."""
     a, b = pair
     session, token = new_session(), uuid.uuid4().hex[:8]
     first, again = (content(a.chat(session, f"say {token}")) for _ in range(2))  # same body, same caller

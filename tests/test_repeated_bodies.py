@@ -1,5 +1,5 @@
 """A body sent again and again (a load test) is answered from what was decided for it before
-(mocksrv/decided.py), but never past a change that could decide it otherwise: run-time fixtures
+(mocksrv/fast/decided.py), but never past a change that could decide it otherwise: run-time fixtures
 and scenarios, session and server bindings, a scenario header, another key, a reset."""
 
 from __future__ import annotations

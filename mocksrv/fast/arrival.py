@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web, web_protocol
 
+from . import seam
+
 
 class ArrivalHandler(web_protocol.RequestHandler):
     """aiohttp's connection handler, noting when data was last read from the connection.
@@ -40,25 +42,12 @@ class ArrivalServer(web.Server):
     """aiohttp's low-level server, making ArrivalHandlers for its connections."""
 
     def __call__(self) -> ArrivalHandler:
-        return ArrivalHandler(self, loop=self._loop, **self._kwargs)
+        return seam.connection_handler(self, ArrivalHandler)
 
 
 def install(app: web.Application) -> None:
-    """Make the servers that runners build for `app` note arrivals (AppRunner calls
-    `app._make_handler` to build its Server; the Server is rebuilt as an ArrivalServer)."""
-    make = app._make_handler
-
-    def make_handler(**kwargs: Any) -> web.Server:
-        plain = make(**kwargs)
-        return ArrivalServer(
-            plain.request_handler,
-            request_factory=plain.request_factory,
-            handler_cancellation=plain.handler_cancellation,
-            loop=plain._loop,
-            **plain._kwargs,
-        )
-
-    app._make_handler = make_handler  # type: ignore[method-assign]
+    """Make the servers that runners build for `app` note arrivals."""
+    seam.wrap_server_factory(app, ArrivalServer)
 
 
 def received_at(request: web.Request) -> float | None:

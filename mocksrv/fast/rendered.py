@@ -20,17 +20,17 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
-from .dialects.base import Dialect
-from .model import Completion, Turn
+from ..config import CACHE_LIMITS
+from ..dialects.base import Dialect
+from ..model import Completion, Turn
+from .bounded import BoundedTable
 
 # Stand-ins as long as the real values (29 hex characters; 10 digits until the year 2286), so
 # every byte offset in a rendering holds for the filled-in answer too.
 ID_A, ID_B = "e0f1e2d3c4b5a69788796a5b4c3d2", "d3c2b1a0f9e8d7c6b5a4938271605"
 CREATED_A, CREATED_B = 1234567897, 1987654321
-MAX_KEPT = 32  # per request body: a sequence of replies, n choices, max_tokens cuts
 
 T = TypeVar("T")
-Table = dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]]  # Parsed.renders (memo.py)
 Captured = tuple[str | None, str]  # an event as the journal shows it: (name, data)
 
 
@@ -108,7 +108,7 @@ class RenderedStream(Sequence[Captured]):
     def __getitem__(self, index: int | slice) -> Captured | RenderedStream:
         if isinstance(index, slice):
             if index.indices(len(self.spans)) == (0, len(self.spans), 1):
-                return self  # the journal's [:LOG_LIMIT] of a shorter stream: no copy to keep
+                return self  # the journal's [:EVENTS_LOGGED] of a shorter stream: no copy to keep
             return RenderedStream(self.joined, self.spans[index])
         name, start, end = self.spans[index]
         return name, self.joined[start:end].decode()
@@ -152,41 +152,56 @@ def _body_template(dialect: Dialect, completion: Completion, turn: Turn) -> Temp
     return Template.of(blobs[0]) if _swap(blobs[0]) == blobs[1] else None
 
 
-def kept(table: Table | None, key: tuple[Any, ...], objects: Sequence[Any], build: Callable[[], T]) -> T:
-    """build(), done once per turn: kept in the turn's table under `key` for as long as `objects`
-    are the very same objects (a fixture's replies answer every request; ids alone could be reused
-    once an object is gone, so the table holds the objects too)."""
-    if table is None:
-        return build()
-    found = table.get(key)
-    if found is not None and len(found[0]) == len(objects) and all(map(operator.is_, found[0], objects)):
-        return found[1]
-    value = build()
-    if len(table) < MAX_KEPT or key in table:
-        table[key] = (tuple(objects), value)
-    return value
+class Renders:
+    """What is derived from one body's turn, kept with the body's memo entry (Parsed.renders):
+    shaped replies, generated replies and templates, each under a key naming what it is of."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self) -> None:
+        self._table: BoundedTable[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = BoundedTable(
+            CACHE_LIMITS.renders_per_body
+        )
+
+    def kept(self, key: tuple[Any, ...], objects: Sequence[Any], build: Callable[[], T]) -> T:
+        """build(), done once per turn: kept under `key` for as long as `objects` are the very same
+        objects (a fixture's replies answer every request; ids alone could be reused once an
+        object is gone, so the table holds the objects too)."""
+        found = self._table.get(key)
+        if found is not None and len(found[0]) == len(objects) and all(map(operator.is_, found[0], objects)):
+            return found[1]
+        value = build()
+        self._table.put(key, (tuple(objects), value))
+        return value
+
+
+def kept(renders: Renders | None, key: tuple[Any, ...], objects: Sequence[Any], build: Callable[[], T]) -> T:
+    """renders.kept(...), or build() when there is no table (a body not kept, the fast path off)."""
+    return build() if renders is None else renders.kept(key, objects, build)
 
 
 def _template(
-    table: Table, stream: bool, dialect: Dialect, completion: Completion, turn: Turn
+    table: Renders, stream: bool, dialect: Dialect, completion: Completion, turn: Turn
 ) -> Template | None:
     build = _stream_template if stream else _body_template
     key = ("stream" if stream else "body", id(completion.choices))
-    return kept(table, key, (completion.choices,), lambda: build(dialect, completion, turn))
+    return table.kept(key, (completion.choices,), lambda: build(dialect, completion, turn))
 
 
 def stream(
-    table: Table | None, dialect: Dialect, completion: Completion, turn: Turn
+    table: Renders | None, dialect: Dialect, completion: Completion, turn: Turn
 ) -> RenderedStream | None:
     """The stream's events, pre-joined, or None: render it the usual way."""
     if table is None:
         return None
     template = _template(table, True, dialect, completion, turn)
     joined = template.fill(completion) if template is not None else None
-    return RenderedStream(joined, template.spans, template.cuts) if joined is not None else None
+    if template is None or joined is None:
+        return None
+    return RenderedStream(joined, template.spans, template.cuts)
 
 
-def body(table: Table | None, dialect: Dialect, completion: Completion, turn: Turn) -> bytes | None:
+def body(table: Renders | None, dialect: Dialect, completion: Completion, turn: Turn) -> bytes | None:
     """The encoded body, or None: render it the usual way."""
     if table is None:
         return None

@@ -11,18 +11,18 @@ with parameters, the control API and unknown paths go through aiohttp's own `_ha
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import ResourceRoute, UrlMappingMatchInfo
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+from . import seam
+from .seam import Handler
 
 
 class Front:
     def __init__(self, app: web.Application):
         self.app = app
-        self.fallback: Handler = app._handle
+        self.fallback: Handler = seam.app_entry(app)
         self.exact: dict[tuple[str, str], tuple[UrlMappingMatchInfo, Handler]] = {}
 
     def add(self, route: ResourceRoute, middlewares: list) -> None:
@@ -42,7 +42,8 @@ class Front:
         found = self.exact.get((request.method, request.rel_url.path_safe))
         if found is None or "Expect" in request.headers:  # 100-continue: aiohttp's expect handler
             return await self.fallback(request)
-        request._match_info, handler = found
+        info, handler = found
+        seam.set_match_info(request, info)
         return await handler(request)
 
 
@@ -51,5 +52,5 @@ def install(app: web.Application, routes: list[ResourceRoute], middlewares: list
     front = Front(app)
     for route in routes:
         front.add(route, middlewares)
-    app._handle = front  # type: ignore[method-assign]
+    seam.replace_app_entry(app, front)
     return front
