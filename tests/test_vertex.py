@@ -15,7 +15,18 @@ from mocksrv.testing import MockServer
 GEMINI = "gemini-2.5-flash"
 CLAUDE = "claude-sonnet-4@20250514"
 HELLO_REPLY = "Hello! How can I help you today?"  # tests/data/fixtures: the reply to "Hello!"
-ERROR_KINDS = ["bad_request", "permission", "not_found", "rate_limit", "quota", "server_error", "overloaded"]
+ERROR_KINDS = [
+    "bad_request",
+    "auth",
+    "permission",
+    "not_found",
+    "context_length",
+    "rate_limit",
+    "quota",
+    "server_error",
+    "overloaded",
+    "timeout",
+]
 
 
 def vertex_genai(server: MockServer, token: str, **http: object) -> genai.Client:
@@ -128,7 +139,11 @@ def test_vertex_scenario_errors_reach_both_sdks(server: MockServer, key: str, ki
             model=CLAUDE, max_tokens=10, messages=[{"role": "user", "content": "Hello!"}]
         )
     assert gemini_error.value.code >= 400 and claude_error.value.status_code >= 400
-    assert claude_error.value.body["type"] == "error"
+    if kind == "auth":  # Vertex's front end answers it, for both publishers
+        assert gemini_error.value.status == claude_error.value.body["error"]["status"] == "UNAUTHENTICATED"
+    else:  # past the front end: each family's own envelope
+        assert claude_error.value.body["type"] == "error"
+        assert gemini_error.value.status != "UNAUTHENTICATED"
 
 
 def test_claude_on_vertex_in_stream_error(server: MockServer, key: str) -> None:
@@ -149,3 +164,10 @@ def test_vertex_journal_redacts_the_token(server: MockServer, key: str) -> None:
     entries = rawhttp.request("GET", server.url + "/_mock/requests").text
     assert "/vertex/v1beta1/projects/proj" in entries
     assert key not in entries
+
+
+def test_gemini_on_vertex_in_stream_error(server: MockServer, key: str) -> None:
+    client = vertex_genai(server, key, headers={"X-Mock-Scenario": "midstream"})
+    with pytest.raises(genai_errors.APIError) as caught:
+        list(client.models.generate_content_stream(model=GEMINI, contents="long text please"))
+    assert caught.value.status == "UNAVAILABLE"
