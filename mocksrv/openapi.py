@@ -109,7 +109,7 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
     events = {
         "schema": {
             "type": "string",
-            "description": f"Server-sent events; each data payload is a {d}/stream_event.",
+            "description": f"Streamed events; each payload is a {d}/stream_event.",
         },
         "x-event-schema": ref(f"{d}/stream_event"),
     }
@@ -117,7 +117,7 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
     response = schemas.for_operation(d, route.operation, "response")
     content: dict[str, Any] = {} if route.stream else {"application/json": {"schema": ref(response)}}
     if route.stream is not False:
-        content["text/event-stream"] = events
+        content[dialect.stream_content_type.split(";")[0]] = events  # SSE, or a binary framing
     if route.operation == "models":
         content = {"application/json": {"schema": ANY_OBJECT}}
     op: dict[str, Any] = {
