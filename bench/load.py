@@ -63,8 +63,11 @@ def request_body(stream: bool) -> dict:
     return body
 
 
-def build_request(host: str, port: int, path: str, stream: bool, scenario: str | None) -> bytes:
-    raw = json.dumps(request_body(stream), separators=(",", ":")).encode()
+def build_request(
+    host: str, port: int, path: str, stream: bool, scenario: str | None, body: str | None = None
+) -> bytes:
+    """`body`: another dialect's request (JSON text) instead of the chat one."""
+    raw = body.encode() if body else json.dumps(request_body(stream), separators=(",", ":")).encode()
     lines = [
         f"POST {path} HTTP/1.1",
         f"Host: {host}:{port}",
@@ -431,6 +434,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--grace", type=float, default=10.0, help="closed: wait this long for stragglers")
     parser.add_argument("--scenario", help="X-Mock-Scenario header")
+    parser.add_argument("--body", help="the request body (JSON) for another dialect's --path")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="paced: the scripted time to first token")
     parser.add_argument("--ttft-event", type=int, default=2, help="the first content event is the n-th")
     parser.add_argument("--stagger", type=float, default=1.0, help="paced: spread first requests (s)")
@@ -440,7 +444,8 @@ def main() -> int:
     if args.mode == "paced":
         args.stream = True
     client = Client(
-        build_request(args.host, args.port, args.path, args.stream, args.scenario), args.ttft_event
+        build_request(args.host, args.port, args.path, args.stream, args.scenario, args.body),
+        args.ttft_event,
     )
     run = paced if args.mode == "paced" else closed
     result = uvloop.run(run(args, client)) if uvloop else asyncio.run(run(args, client))

@@ -45,12 +45,29 @@ TTFT_EVENT = 2  # the first content event of the benchmark's OpenAI stream (load
 STAGGER = ["--stagger", "2.8", "--duration", "8"]
 # paced rows: streams, load.py arguments, runs (the run with the median p99 is reported)
 PACED_ROWS: list[tuple[int, list[str], int]] = [(100, STAGGER, 1), (1000, STAGGER, 3), (10000, ["--once"], 1)]
+HELLO = "mocksrv benchmark: tell me something about foxes."
+# Non-streaming rows on other dialects' routes (the bare server answers any path alike).
+DIALECT_ROWS: dict[str, list[str]] = {
+    "vertex-gemini": [
+        "--path",
+        "/vertex/v1beta1/projects/bench/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent",
+        "--body",
+        json.dumps({"contents": [{"role": "user", "parts": [{"text": HELLO}]}]}),
+    ],
+    "bedrock-converse": [
+        "--path",
+        "/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1:0/converse",
+        "--body",
+        json.dumps({"messages": [{"role": "user", "content": [{"text": HELLO}]}]}),
+    ],
+}
 # name, load.py arguments
 THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("nonstream", ["--conns", "100", "--duration", "3"]),
     ("stream-1", ["--stream", "--conns", "1", "--duration", "2"]),
     ("stream-100", ["--stream", "--conns", "100", "--duration", "3"]),
     ("stream-1000", ["--stream", "--conns", "1000", "--duration", "3", "--warmup", "1"]),
+    *((name, [*route, "--conns", "100", "--duration", "3"]) for name, route in DIALECT_ROWS.items()),
 ]
 # mocksrv only (the reference server has no such routes): name, load.py arguments
 PROVIDER_ROWS: list[tuple[str, list[str]]] = [
@@ -412,6 +429,12 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"| time to first byte p50 / p99 (ms), {int(count):,} stream{'s' if count != '1' else ''} | "
             f"{fmt(r50, 2)} / {fmt(r99, 2)} | {fmt(m50, 2)} / {fmt(m99, 2)} | | |"
+        )
+    for row in DIALECT_ROWS:
+        ref_rps, mock_rps = both(row, "rps")
+        lines.append(
+            f"| {row} non-streaming requests/s (100 connections) | {fmt(ref_rps)} | {fmt(mock_rps)} | "
+            f"{ratio(mock_rps, ref_rps)} | |"
         )
     rss = results["peak_rss_mib"]
     lines.append(

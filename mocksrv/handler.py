@@ -300,12 +300,8 @@ def streaming_response(ex: Exchange) -> web.StreamResponse:
     if ex.services.config.fast_path and (found := prebuilt.response(dialect, ex.request_id, trace, True)):
         return found
     headers = {**dialect.response_headers(ex.request_id), **trace.headers(), "Cache-Control": "no-cache"}
-    response = web.StreamResponse(headers=headers)
-    kind, _, parameters = dialect.stream_content_type.partition(";")
-    response.content_type = kind
-    if "charset" in parameters:  # as the prebuilt head says it (Ollama's NDJSON names none)
-        response.charset = "utf-8"
-    return response
+    headers["Content-Type"] = dialect.stream_content_type  # as given: a binary stream has no charset
+    return web.StreamResponse(headers=headers)
 
 
 def json_response(ex: Exchange, body: dict | None, raw: bytes | None = None) -> web.StreamResponse:

@@ -167,8 +167,13 @@ class SSEEvent:
     terminal: bool = False  # a closing marker ([DONE], message_stop): dropped by truncation
     unread: bool = False  # clients skip it unparsed (a ping): a malformed fault never lands here
     bare: bool = False  # line-delimited framing (NDJSON): the data and its eol, no `data:` field
+    # A binary framing's bytes for this event (the dialect frames it); `data` is then what the
+    # journal shows. Written as they are, instead of `event:`/`data:` lines.
+    raw: bytes | None = None
 
     def encode(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
         eol = self.eol
         if self.bare:
             return f"{self.data}{eol}".encode()

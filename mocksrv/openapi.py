@@ -110,6 +110,8 @@ def operation(dialect: Dialect, route: RouteSpec, path: str, schemas: SchemaRegi
     framing = (
         "Newline-delimited JSON; each line"
         if stream_type.endswith("ndjson")
+        else "Binary event-stream frames; each payload"
+        if stream_type.startswith("application/vnd.amazon")
         else "Server-sent events; each data payload"
     )
     events = {

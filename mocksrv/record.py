@@ -39,7 +39,15 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-KEPT_RESPONSE_HEADERS = ("content-type", "x-request-id", "request-id", "openai-version", "anthropic-version")
+KEPT_RESPONSE_HEADERS = (
+    "content-type",
+    "x-request-id",
+    "request-id",
+    "openai-version",
+    "anthropic-version",
+    "x-amzn-requestid",
+    "x-amzn-errortype",  # botocore reads the error's name from it
+)
 UPSTREAM = web.AppKey("mocksrv.upstream", str)
 OUT = web.AppKey("mocksrv.out", Path)
 SESSION = web.AppKey("mocksrv.session", aiohttp.ClientSession)
@@ -112,7 +120,13 @@ def write_fixture(
     headers: dict[str, str],
     chunks: list[bytes],
     delays: list[float],
-) -> Path:
+) -> Path | None:
+    """The exchange as a raw fixture; None for a binary answer (an event stream), which a text
+    fixture cannot hold: it is passed through to the client but not recorded."""
+    try:
+        b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     match: dict[str, Any] = {"dialect": dialect.name}
     last_user = _last_user(dialect, route, request, body)
     if last_user:

@@ -37,7 +37,12 @@ class StreamOutcome:
 
 
 def malformed(event: SSEEvent) -> SSEEvent:
-    """The event with its payload cut in half: still framed, no longer valid JSON."""
+    """The event with its payload cut in half: still framed, no longer valid JSON. A binary-framed
+    event gets one byte flipped in its middle instead: its checksum no longer matches."""
+    if event.raw is not None:
+        middle = len(event.raw) // 2
+        flipped = event.raw[:middle] + bytes([event.raw[middle] ^ 0xFF]) + event.raw[middle + 1 :]
+        return SSEEvent(event.data, event.event, raw=flipped)
     broken = event.data[: max(1, len(event.data) // 2)] if event.data.startswith("{") else "{" + event.data
     return SSEEvent(broken, event.event, event.eol, bare=event.bare)
 
@@ -113,6 +118,6 @@ async def stall(response: web.StreamResponse, pacer: Pacer, keepalive: bytes) ->
     end = loop.time() + stall
     while (left := end - loop.time()) > 0:
         await asyncio.sleep(min(interval, left))
-        if end - loop.time() > 0:
+        if keepalive and end - loop.time() > 0:  # a framing with no keep-alive just waits
             await response.write(keepalive)
     pacer.add_stall(stall)

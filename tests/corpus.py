@@ -8,6 +8,7 @@ sends it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,21 @@ from mocksrv.schemas import SchemaRegistry
 SCHEMAS = SchemaRegistry()
 KEY = "sk-corpus-0123456789"
 SMALL_LIMIT = 64 * 1024  # --max-body of the "limited" server
-FAMILY = {"responses": "responses", "anthropic": "anthropic", "gemini": "gemini"}
+FAMILY = {
+    "responses": "responses",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "vertex_anthropic": "anthropic",
+}
+PLACEHOLDERS = {
+    "model": "gemini-2.5-flash",
+    "deployment": "d",
+}  # any other path parameter (project, location): "p"
+# Required in the body where the model is in the URL (Vertex, Bedrock InvokeModel).
+BODY_EXTRAS = {
+    ("vertex_anthropic", "anthropic"): {"anthropic_version": "vertex-2023-10-16"},
+    ("bedrock", "anthropic"): {"anthropic_version": "bedrock-2023-05-31"},
+}
 
 
 @dataclass(frozen=True)
@@ -45,13 +60,16 @@ class Target:
 
     @property
     def family(self) -> str:
+        if self.dialect.schema_dir == "bedrock":  # Converse, or InvokeModel's Anthropic body
+            return "anthropic" if self.route.operation == "invoke" else "converse"
         return FAMILY.get(self.dialect.schema_dir, "chat")
 
     @property
     def good(self) -> dict[str, Any]:
+        extras = BODY_EXTRAS.get((self.dialect.schema_dir, self.family), {})
         if self.family == "anthropic" and self.route.operation == "count_tokens":
-            return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")}
-        return GOOD[self.family]
+            return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")} | extras
+        return GOOD[self.family] | extras
 
     def auth(self) -> dict[str, str]:
         scheme = self.dialect.auth
@@ -83,9 +101,9 @@ def targets() -> list[Target]:
     found = []
     for dialect in all_dialects():
         for route in dialect.routes:
-            path = dialect.prefix + route.path.replace("{model}", "gemini-2.5-flash")
-            if "{deployment}" in path:  # Azure: a deployment, and the api-version it requires
-                path = path.replace("{deployment}", "d") + "?api-version=2024-10-21"
+            path = dialect.prefix + re.sub(r"\{(\w+)\}", lambda m: PLACEHOLDERS.get(m[1], "p"), route.path)
+            if "{deployment}" in route.path:  # Azure: the api-version its deployment routes require
+                path += "?api-version=2024-10-21"
             label = f"{dialect.name}:{route.method}:{route.path}".replace("{model}", "m")
             found.append(Target(label, dialect, route, path))
     return found

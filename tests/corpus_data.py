@@ -16,6 +16,7 @@ GOOD: dict[str, dict[str, Any]] = {
         "messages": [{"role": "user", "content": "Hello!"}],
     },
     "gemini": {"contents": [{"role": "user", "parts": [{"text": "Hello!"}]}]},
+    "converse": {"messages": [{"role": "user", "content": [{"text": "Hello!"}]}]},  # Bedrock
 }
 
 MALFORMED: list[tuple[str, bytes | Callable[[], bytes]]] = [
@@ -62,6 +63,15 @@ CONTENT_TYPES += ["application/xml", "text/html", "application/octet-stream"]
 
 # Wrong types and values per request family: (case, top-level overrides).
 WRONG_FIELDS: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "converse": [
+        ("messages-string", {"messages": "hi"}),
+        ("messages-empty", {"messages": []}),
+        ("role-system", {"messages": [{"role": "system", "content": [{"text": "hi"}]}]}),
+        ("content-string", {"messages": [{"role": "user", "content": "hi"}]}),
+        ("max-tokens-string", {"inferenceConfig": {"maxTokens": "10"}}),
+        ("temperature-high", {"inferenceConfig": {"temperature": 3}}),
+        ("unknown-field", {"model": "x"}),
+    ],
     "chat": [
         ("model-int", {"model": 5}),
         ("model-null", {"model": None}),

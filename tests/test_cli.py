@@ -81,6 +81,8 @@ def test_dialects_lists_base_urls_and_auth():
         "/opeai/v1",
         "/maisi/v1",
         "/wrapped/api/v1",
+        "/vertex",
+        "/bedrock",
     ):
         assert expected in result.stdout
     assert "wuinai-access-key" in result.stdout

@@ -34,6 +34,7 @@ MASKED = {
     "x-request-id",
     "request-id",
     "apim-request-id",
+    "x-amzn-requestid",
     "x-mocksrv-worker",
 }  # differ between any two answers
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import rawhttp
+from botocore.eventstream import EventStreamBuffer
 from corpus import Target, targets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,13 @@ from mocksrv.schemas import SchemaRegistry
 SCHEMAS = SchemaRegistry()
 STRATEGIES = SchemaStrategies(SCHEMAS)
 ROUTES = [t for t in targets() if t.route.operation == "generate"]
-FAMILY_SCHEMA = {"chat": "openai", "responses": "responses", "anthropic": "anthropic", "gemini": "gemini"}
+FAMILY_SCHEMA = {
+    "chat": "openai",
+    "responses": "responses",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "converse": "bedrock",
+}
 EXAMPLES = int(os.environ.get("MOCKSRV_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -85,6 +92,12 @@ def check(target: Target, body: Any, response: rawhttp.RawResponse) -> None:
         assert payloads, where
         for payload in payloads:
             assert SCHEMAS.violations(f"{d}/stream_event", payload) == [], where
+        return
+    if response.status == 200 and content_type.startswith("application/vnd.amazon.eventstream"):  # Bedrock
+        stream = EventStreamBuffer()
+        stream.add_data(response.body)
+        for message in stream:  # checks both CRCs
+            assert SCHEMAS.violations(f"{d}/stream_event", json.loads(message.payload)) == [], where
         return
     assert content_type.startswith("application/json"), where
     if response.status == 200:

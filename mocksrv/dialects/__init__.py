@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from ..signing import DEFAULT_SIGNER, Signer
 from .anthropic.messages import AnthropicMessages
+from .anthropic.vertex import VertexAnthropic
 from .azure import AzureChat
 from .base import Dialect, RouteSpec
+from .bedrock.converse import BedrockConverse
+from .bedrock.invoke import BedrockInvoke
 from .gateways.maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .gateways.mountsea import MountseaChat, MountseaResponses
 from .gateways.opeai import OpeaiChat
 from .gateways.wrapped import WrappedChat
 from .gateways.wuinai import WuinaiChat
 from .gemini.generate import GeminiGenerate
+from .gemini.vertex import VertexGemini
 from .ollama import OllamaAPI, OllamaOpenAI
 from .openai.chat import OpenAIChat
 from .openai.responses import OpenAIResponses
@@ -35,6 +39,10 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     AzureChat,
     OllamaAPI,
     OllamaOpenAI,
+    VertexGemini,
+    VertexAnthropic,
+    BedrockConverse,
+    BedrockInvoke,
 )
 
 

@@ -1,0 +1,1 @@
+"""AWS Bedrock Runtime: Converse and InvokeModel (Anthropic), binary event streams, SigV4."""
