@@ -66,7 +66,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     middlewares = [journal_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
-    dialects = all_dialects()
+    dialects = all_dialects(config.seed, services.catalog)
     routes = [
         app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
         for path, dialect, route in route_table(dialects, config.root_dialect)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from ..catalog import Catalog
 from .anthropic import AnthropicMessages
 from .base import Dialect
 from .gemini import GeminiGenerate
+from .gemini_embed import GeminiEmbed
 from .maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .mountsea import MountseaChat, MountseaResponses
 from .opeai import OpeaiChat
 from .openai_chat import OpenAIChat
+from .openai_embeddings import MaisiEmbeddings, OpeaiEmbeddings, OpenAIEmbeddings, WrappedEmbeddings
 from .openai_responses import OpenAIResponses
 from .wrapped import WrappedChat
 from .wuinai import WuinaiChat
@@ -18,22 +21,27 @@ from .wuinai import WuinaiChat
 DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     OpenAIChat,
     OpenAIResponses,
+    OpenAIEmbeddings,
     AnthropicMessages,
     GeminiGenerate,
+    GeminiEmbed,
     WuinaiChat,
     MountseaChat,
     MountseaResponses,
     OpeaiChat,
+    OpeaiEmbeddings,
     MaisiChat,
+    MaisiEmbeddings,
     MaisiResponses,
     MaisiMessages,
     MaisiGemini,
     WrappedChat,
+    WrappedEmbeddings,
 )
 
 
-def all_dialects() -> tuple[Dialect, ...]:
-    return tuple(cls() for cls in DIALECT_CLASSES)
+def all_dialects(seed: int = 0, catalog: Catalog | None = None) -> tuple[Dialect, ...]:
+    return tuple(cls(seed, catalog) for cls in DIALECT_CLASSES)
 
 
 def dialect_names() -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from ..catalog import Catalog, bundled_catalog
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, SSEEvent, Turn
 
@@ -98,6 +99,19 @@ class Dialect:
     # parameters, where a null stays the schema's 400 (schemas/openai/README.md).
     null_means_absent: ClassVar[bool] = False
     null_kept: ClassVar[frozenset[str]] = frozenset()
+    endpoint: ClassVar[str] = "chat"  # what `match.endpoint` of a fixture names (Turn.endpoint)
+
+    def __init__(self, seed: int = 0, catalog: Catalog | None = None):
+        """`seed`: the server's --seed (answers computed from it, e.g. embedding vectors);
+        `catalog`: the model table (limits, embedding sizes); the bundled one if not given."""
+        self.seed = seed
+        self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = bundled_catalog()
+        return self._catalog
 
     # ---- request side -------------------------------------------------------------------
     def accept(self, body: JSON) -> JSON:
