@@ -97,10 +97,25 @@ def compile_rules(match: dict[str, Any]) -> tuple[Rule, ...]:
         rules.append(
             Rule("tool_result", lambda t: _ends_with_tool_result(t) == after, f"tool_result is {after}")
         )
+    if "endpoint" in match:
+        kinds = [match["endpoint"]] if isinstance(match["endpoint"], str) else list(match["endpoint"])
+        rules.append(Rule("endpoint", lambda t: t.endpoint in kinds, f"endpoint in {kinds}"))
+    if "input" in match:
+        rules.append(_any_input_rule(_text_rule("input", match["input"], lambda t: t)))
     if "stream" in match:
         stream = match["stream"]
         rules.append(Rule("stream", lambda t: t.stream == stream, f"stream is {stream}"))
     return tuple(rules)
+
+
+def _any_input_rule(rule: Rule) -> Rule:
+    """A text rule over each input (embeddings, moderations, prompts); chat: the last user message."""
+    test = rule.test  # written for a text: _text_rule's `pick` is the identity here
+
+    def any_input(turn: Turn) -> bool:
+        return any(test(text) for text in (turn.inputs or (turn.last_user,)))
+
+    return Rule(rule.name, any_input, rule.expectation)
 
 
 def tool_call_id(fixture_id: str, index: int, name: str) -> str:
@@ -109,7 +124,7 @@ def tool_call_id(fixture_id: str, index: int, name: str) -> str:
 
 
 def compile_reply(fixture_id: str, raw: dict[str, Any]) -> Step:
-    if "error" in raw and "content" not in raw and "tool_calls" not in raw:
+    if "error" in raw and not raw.keys() & {"content", "tool_calls", "embedding", "moderation"}:
         return Step(None, raw["error"], raw.get("retry_after"))
     calls = tuple(
         ToolCall(
@@ -121,7 +136,10 @@ def compile_reply(fixture_id: str, raw: dict[str, Any]) -> Step:
     )
     finish = raw.get("finish") or ("tool_calls" if calls else "stop")
     content = raw.get("content")
-    return Step(Reply(content, raw.get("reasoning"), calls, finish))
+    embedding = tuple(map(float, raw["embedding"])) if "embedding" in raw else None
+    flagged = tuple(raw["moderation"]["flagged"]) if "moderation" in raw else None
+    reply = Reply(content, raw.get("reasoning"), calls, finish, embedding=embedding, flagged=flagged)
+    return Step(reply)
 
 
 def _arguments_text(arguments: Any) -> str:

@@ -4,8 +4,13 @@ A text becomes a bag of hashed features: its words (lower-cased), and the byte 3
 words joined by single spaces (word pieces, so `embedding` and `embeddings` share most of
 theirs). Each feature lands, with a sign, in one of BUCKETS buckets (the hash is salted with
 the model name and --seed); the bucket weights go through a seeded Gaussian random projection
-to the model's dimensions. Random projections keep cosines, so two texts' cosine follows the
-weight of the features they share (docs/embeddings.md states the contract).
+to the model's dimensions. Random projections keep cosines, so two texts' cosine
+follows the weight of the features they share (docs/embeddings.md states the contract).
+
+The matrix product always has a multiple of ROWS texts (padded with zero rows): every text then
+takes the same BLAS kernels whatever the batch, and its vector is bit for bit the same alone or
+among others (a lone row would take a matrix-vector kernel that adds in another order;
+tests/test_embeddings.py checks batches against single requests).
 
 The projection's column j depends only on (seed, j), so a vector's first d components are the
 same whatever size is asked: a shorter vector is the prefix of the full one.
@@ -22,12 +27,13 @@ from collections.abc import Sequence
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one request must not take every core
 import numpy as np
 
-BUCKETS = 256  # collisions add noise of about 1/sqrt(BUCKETS) to a cosine
+BUCKETS = 512  # collisions add noise of about 1/sqrt(BUCKETS) to a cosine
 BLOCK = 256  # projection columns made at a time (seeded per block: any prefix is stable)
+ROWS = 8  # the matrix product has a multiple of this many rows (see above)
 MAX_DIMENSIONS = 8192  # the longest vector mocksrv makes (catalog or fixture models)
 WORD_WEIGHT = 1.0
-STOPWORD_WEIGHT = 0.15  # words every passage has would otherwise make everything similar
-GRAM_WEIGHT = 0.25
+STOPWORD_WEIGHT = 0.25  # words every passage has would otherwise make everything similar
+GRAM_WEIGHT = 0.5
 
 STOPWORDS = frozenset(
     {
@@ -115,7 +121,7 @@ def bucket_weights(texts: Sequence[str], salt: np.uint64) -> np.ndarray:
         hashes.extend(zlib.crc32(w.encode()) for w in words)
         owners.extend([index] * len(words))
         weights.extend(map(_word_weight, words))
-        chunks.append(f" {' '.join(words)} ".encode())
+        chunks.append(f" {' '.join(w for w in words if w not in STOPWORDS)} ".encode())
     grams, gram_owners = _grams(chunks)
     keys = np.concatenate([np.array(hashes, dtype=np.uint64), grams])
     mixed = (keys ^ salt) * _MIX
@@ -155,15 +161,17 @@ def embed(
     otherwise it keeps the full vector's scale (Gemini's outputDimensionality)."""
     size = min(dimensions or full, full)
     weights = bucket_weights(texts, _salt(model, seed))
-    if not normalize_cut and size < full:
-        vectors = weights @ _projection(seed, full).T
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors[:, :size]
-    else:
-        vectors = weights @ _projection(seed, size).T
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = _project(weights, _projection(seed, full if not normalize_cut else size))
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float64))[:, None]
     norms[norms == 0] = 1.0
-    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+    return np.ascontiguousarray(vectors[:, :size] / norms, dtype=np.float32)
+
+
+def _project(weights: np.ndarray, projection: np.ndarray) -> np.ndarray:
+    rows = len(weights)
+    padded = np.zeros((-(-rows // ROWS) * ROWS, weights.shape[1]), dtype=np.float32)
+    padded[:rows] = weights
+    return (padded @ projection.T)[:rows]
 
 
 def pinned(vector: Sequence[float], dimensions: int | None, normalize_cut: bool = True) -> np.ndarray:

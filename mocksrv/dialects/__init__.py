@@ -11,7 +11,9 @@ from .maisi import MaisiChat, MaisiGemini, MaisiMessages, MaisiResponses
 from .mountsea import MountseaChat, MountseaResponses
 from .opeai import OpeaiChat
 from .openai_chat import OpenAIChat
+from .openai_completions import OpenAICompletions
 from .openai_embeddings import MaisiEmbeddings, OpeaiEmbeddings, OpenAIEmbeddings, WrappedEmbeddings
+from .openai_moderations import OpenAIModerations
 from .openai_responses import OpenAIResponses
 from .wrapped import WrappedChat
 from .wuinai import WuinaiChat
@@ -22,6 +24,8 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     OpenAIChat,
     OpenAIResponses,
     OpenAIEmbeddings,
+    OpenAIModerations,
+    OpenAICompletions,
     AnthropicMessages,
     GeminiGenerate,
     GeminiEmbed,
