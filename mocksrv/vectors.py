@@ -19,7 +19,6 @@ same whatever size is asked: a shorter vector is the prefix of the full one.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import zlib
 from collections.abc import Sequence
@@ -82,7 +81,8 @@ STOPWORDS = frozenset(
         "you",
     }
 )
-_WORD = re.compile(r"\w+")
+_P = np.uint64(0x100000001B3)  # the FNV prime: odd, so it has an inverse modulo 2^64
+_P_INVERSE = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _lock = threading.Lock()
 _projections: dict[int, np.ndarray] = {}  # seed -> (columns made so far, BUCKETS), float32
@@ -106,45 +106,85 @@ def _salt(model: str, seed: int) -> np.uint64:
     return np.uint64(zlib.crc32(f"{model}\x1f{seed}".encode()) | (zlib.crc32(model.encode()) << 32))
 
 
-def _word_weight(word: str) -> float:
-    return STOPWORD_WEIGHT if word in STOPWORDS else WORD_WEIGHT
+def _word_bytes(data: np.ndarray) -> np.ndarray:
+    """Which bytes belong to words: ASCII letters, digits and `_`, and every non-ASCII byte
+    (so any script's letters count; its punctuation too, an approximation)."""
+    return (
+        ((data >= 97) & (data <= 122))  # a-z (the text is lower-cased first)
+        | ((data >= 48) & (data <= 57))
+        | (data == 95)
+        | (data >= 128)
+        | ((data >= 65) & (data <= 90))  # A-Z that lower() left alone (none in practice)
+    )
+
+
+def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A polynomial hash of each word data[start:end], all words at once: prefix sums of
+    b[i] * P^-i (P odd, so invertible modulo 2^64; uint64 arithmetic wraps)."""
+    n = len(data)
+    powers = np.full(n, _P, dtype=np.uint64)
+    powers[0] = 1
+    powers = np.cumprod(powers, dtype=np.uint64)
+    inverse = np.full(n, _P_INVERSE, dtype=np.uint64)
+    inverse[0] = 1
+    inverse = np.cumprod(inverse, dtype=np.uint64)
+    prefix = np.cumsum((data + np.uint64(1)) * inverse, dtype=np.uint64)
+    before = np.where(starts > 0, prefix[np.maximum(starts - 1, 0)], np.uint64(0))
+    return (prefix[ends - 1] - before) * powers[ends - 1]
 
 
 def bucket_weights(texts: Sequence[str], salt: np.uint64) -> np.ndarray:
     """(len(texts), BUCKETS) signed feature weights; all texts hashed in one vectorized pass."""
-    hashes: list[int] = []
-    owners: list[int] = []
-    weights: list[float] = []
-    chunks: list[bytes] = []
-    for index, text in enumerate(texts):
-        words = _WORD.findall(text.lower())
-        hashes.extend(zlib.crc32(w.encode()) for w in words)
-        owners.extend([index] * len(words))
-        weights.extend(map(_word_weight, words))
-        chunks.append(f" {' '.join(w for w in words if w not in STOPWORDS)} ".encode())
-    grams, gram_owners = _grams(chunks)
-    keys = np.concatenate([np.array(hashes, dtype=np.uint64), grams])
+    encoded = [t.lower().encode("utf-8", "replace") for t in texts]
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.uint64)
+    owner = np.repeat(np.arange(len(texts)), [len(e) for e in encoded])
+    word = _word_bytes(data)
+    same_text = np.ones(len(data), dtype=bool)
+    same_text[1:] = owner[1:] == owner[:-1]
+    follows = np.zeros(len(data), dtype=bool)  # the byte before is a word byte of the same text
+    follows[1:] = word[:-1] & same_text[1:]
+    precedes = np.zeros(len(data), dtype=bool)  # the byte after is a word byte of the same text
+    precedes[:-1] = word[1:] & same_text[1:]
+    starts = np.flatnonzero(word & ~follows)
+    ends = np.flatnonzero(word & ~precedes)
+    ends += 1
+    words = _word_hashes(data, starts, ends)
+    stop = np.isin(words, _STOP_HASHES)
+    # Word pieces: the 3-byte window around every byte of a word that is not a stopword, with a
+    # space standing for whatever lies outside the word (" ca", "cat", "at " for "cat").
+    in_stop = np.zeros(len(data), dtype=bool)
+    if stop.any():
+        marks = np.zeros(len(data) + 1, dtype=np.int64)
+        np.add.at(marks, starts[stop], 1)
+        np.add.at(marks, ends[stop], -1)
+        in_stop = np.cumsum(marks[:-1]) > 0
+    space = np.uint64(32)
+    left = np.where(follows, np.roll(data, 1), space)
+    right = np.where(precedes, np.roll(data, -1), space)
+    centre = word & ~in_stop
+    grams = ((left << np.uint64(16)) | (data << np.uint64(8)) | right | np.uint64(1 << 40))[centre]
+    keys = np.concatenate([words, grams])
     mixed = (keys ^ salt) * _MIX
     mixed ^= mixed >> np.uint64(29)
     mixed *= _MIX
     bucket = (mixed >> np.uint64(40)).astype(np.int64) % BUCKETS
     sign = ((mixed >> np.uint64(20)) & np.uint64(1)).astype(np.float64) * 2 - 1
-    weight = np.concatenate([np.array(weights), np.full(len(grams), GRAM_WEIGHT)]) * sign
-    rows = np.concatenate([np.array(owners, dtype=np.int64), gram_owners])
+    weight = np.concatenate([np.where(stop, STOPWORD_WEIGHT, WORD_WEIGHT), np.full(len(grams), GRAM_WEIGHT)])
+    rows = np.concatenate([owner[starts], owner[centre]])
     n = len(texts)
-    flat = np.bincount(rows * BUCKETS + bucket, weights=weight, minlength=n * BUCKETS)
+    flat = np.bincount(rows * BUCKETS + bucket, weights=weight * sign, minlength=n * BUCKETS)
     return flat.reshape(n, BUCKETS).astype(np.float32)
 
 
-def _grams(chunks: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Every byte 3-gram inside each chunk (none across two), tagged apart from word hashes."""
-    data = np.frombuffer(b"".join(chunks), dtype=np.uint8).astype(np.uint64)
-    owner = np.repeat(np.arange(len(chunks)), [len(c) for c in chunks])
-    if len(data) < 3:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    inside = owner[:-2] == owner[2:]
-    codes = (data[:-2] << np.uint64(16)) | (data[1:-1] << np.uint64(8)) | data[2:] | np.uint64(1 << 32)
-    return codes[inside], owner[:-2][inside]
+def _text_hash(word: str) -> int:
+    """_word_hashes for one word, in plain Python (for the stopword table)."""
+    value = 0
+    for byte in word.encode():
+        value = (value * int(_P) + byte + 1) % 2**64
+    return value
+
+
+_STOP_HASHES = np.array(sorted(_text_hash(w) for w in STOPWORDS), dtype=np.uint64)
 
 
 def embed(
@@ -162,9 +202,11 @@ def embed(
     size = min(dimensions or full, full)
     weights = bucket_weights(texts, _salt(model, seed))
     vectors = _project(weights, _projection(seed, full if not normalize_cut else size))
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float64))[:, None]
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors)).astype(np.float32)[:, None]
     norms[norms == 0] = 1.0
-    return np.ascontiguousarray(vectors[:, :size] / norms, dtype=np.float32)
+    cut = vectors[:, :size]
+    cut /= norms  # in place: a view of the product, which nothing else holds
+    return np.ascontiguousarray(cut)
 
 
 def _project(weights: np.ndarray, projection: np.ndarray) -> np.ndarray:

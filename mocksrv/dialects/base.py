@@ -100,6 +100,9 @@ class Dialect:
     null_means_absent: ClassVar[bool] = False
     null_kept: ClassVar[frozenset[str]] = frozenset()
     endpoint: ClassVar[str] = "chat"  # what `match.endpoint` of a fixture names (Turn.endpoint)
+    # Whether a body shows (or derives anything from) the completion's id or `created`; when
+    # not (embeddings), a repeated body's answer is its first rendering as is (rendered.py).
+    renders_identity: ClassVar[bool] = True
 
     def __init__(self, seed: int = 0, catalog: Catalog | None = None):
         """`seed`: the server's --seed (answers computed from it, e.g. embedding vectors);

@@ -37,6 +37,7 @@ def bad(message: str, param: str | None = None) -> MockError:
 
 class GeminiEmbed(GeminiGenerate):
     endpoint = "embeddings"
+    renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = embed_routes()
 
     def normalize(self, body: JSON) -> JSON:

@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, Message, Turn, count_tokens
 from .base import ErrorResponse, Incoming, RouteSpec
-from .embedding_wire import as_base64, as_float_list, full_size, vectors_of
+from .embedding_wire import all_base64, as_float_list, full_size, vectors_of
 from .maisi import MaisiChat
 from .opeai import OpeaiChat
 from .openai_chat import OpenAIChat
@@ -62,6 +62,7 @@ def context_error(limit: int, asked: int) -> MockError:
 
 class OpenAIEmbeddings(OpenAIChat):
     endpoint = "embeddings"
+    renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = (RouteSpec("POST", "/v1/embeddings", "embeddings"),)
 
     def parse(self, incoming: Incoming) -> Turn:
@@ -96,9 +97,9 @@ class OpenAIEmbeddings(OpenAIChat):
         )
 
     def render(self, completion: Completion, turn: Turn) -> JSON:
-        encode = as_base64 if turn.extras["encoding"] == "base64" else as_float_list
         rows = vectors_of(completion, turn, self.seed)
-        data = [{"object": "embedding", "index": i, "embedding": encode(v)} for i, v in enumerate(rows)]
+        encoded = all_base64(rows) if turn.extras["encoding"] == "base64" else map(as_float_list, rows)
+        data = [{"object": "embedding", "index": i, "embedding": e} for i, e in enumerate(encoded)]
         tokens = turn.extras["tokens"]
         return {
             "object": "list",
