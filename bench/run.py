@@ -246,8 +246,8 @@ def servers(tmp: Path, server_cpus: str | None) -> Iterator[tuple[Server, Server
         ref_argv = [PY, str(HERE / "reference_server.py"), "--port", str(ref_port)]
         ref_argv += ["--body", str(tmp / "body.json"), "--stream-body", str(tmp / "stream.sse")]
         for row, path, body, _ in EMBED_ROWS:
-            (tmp / f"{row}.json").write_bytes(capture(mock_port, False, path, body.read_bytes()))
-            ref_argv += ["--path-body", f"{path}={tmp / f'{row}.json'}"]
+            (tmp / f"{row}.json").write_bytes(capture(mock_port, False, path, body.read_bytes().strip()))
+            ref_argv += ["--answer", f"{body}={tmp / f'{row}.json'}"]
         ref = Server("reference", pinned(server_cpus, ref_argv), ref_port, tmp / "r.log")
         started.append(ref)
         yield ref, mock

@@ -46,7 +46,8 @@ class Fixture:
         return [rule for rule in self.rules if not rule.test(turn)]
 
     def fits_dialect(self, turn: Turn) -> bool:
-        return all(rule.test(turn) for rule in self.rules if rule.name == "dialect")
+        """Written for this dialect and this kind of endpoint (else it is no near miss)."""
+        return all(rule.test(turn) for rule in self.rules if rule.name in ("dialect", "endpoint"))
 
     def matches(self, turn: Turn) -> bool:
         return all(rule.test(turn) for rule in self.rules)
@@ -175,7 +176,8 @@ class NearMiss:
 
 def near_misses(fixtures: list[Fixture], turn: Turn, limit: int = 3) -> list[NearMiss]:
     """The fixtures that came closest: fewest failed rules, most rules met, then load order.
-    A fixture written for another dialect is no near miss: its other rules are not even run."""
+    A fixture written for another dialect or endpoint is no near miss: its other rules are not
+    even run."""
     scored = []
     for order, fixture in enumerate(fixtures):
         if not fixture.fits_dialect(turn):

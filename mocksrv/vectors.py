@@ -18,13 +18,11 @@ same whatever size is asked: a shorter vector is the prefix of the full one.
 
 from __future__ import annotations
 
-import os
 import threading
 import zlib
 from collections.abc import Sequence
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one request must not take every core
-import numpy as np
+import numpy as np  # (mocksrv/__init__.py caps its BLAS threads at one)
 
 BUCKETS = 512  # collisions add noise of about 1/sqrt(BUCKETS) to a cosine
 BLOCK = 256  # projection columns made at a time (seeded per block: any prefix is stable)

@@ -227,6 +227,7 @@ def test_embed_content_single_route(server, key, version):
         **{"x-goog-api-key": key},
     )
     assert unknown.status_code == 400 and unknown.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert unknown.json()["error"]["message"].startswith('Invalid JSON payload received. Unknown name "foo"')
 
 
 # ---- LangChain ---------------------------------------------------------------------------

@@ -63,6 +63,15 @@ def test_a_fixture_error_and_strict_near_misses_on_embeddings(make_server, key):
     assert "embed-fails" in missed.value.message and "input: expected equals 'boom'" in missed.value.message
 
 
+def test_a_fixture_for_another_endpoint_is_no_near_miss(make_server, key):
+    live = make_server(strict=True)
+    fixture = {"id": "vectors-only", "match": {"endpoint": "embeddings"}, "reply": {"embedding": PINNED}}
+    control(live, "POST", "/fixtures", {"fixtures": [fixture]})
+    with pytest.raises(openai.NotFoundError) as missed:
+        client(live, key).chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
+    assert "vectors-only" not in missed.value.message
+
+
 def test_scenarios_apply_to_the_new_routes_in_their_envelopes(make_server, key):
     live = make_server()
     control(

@@ -16,9 +16,11 @@ from ..model import JSON, Completion, ErrorKind, Message, Turn, count_tokens
 from .base import Incoming, RouteSpec
 from .embedding_wire import as_float_list, full_size, vectors_of
 from .gemini import VERSIONS, GeminiGenerate, text_of
-from .gemini_names import camelize
+from .gemini_names import camelize, unknown_name
 
 MAX_BATCH = 100  # Google's limit on requests in one batchEmbedContents call
+# Top-level fields of EmbedContentRequest and BatchEmbedContentsRequest.
+REQUEST_FIELDS = frozenset({"model", "content", "taskType", "title", "outputDimensionality", "requests"})
 
 
 def embed_routes() -> tuple[RouteSpec, ...]:
@@ -41,7 +43,11 @@ class GeminiEmbed(GeminiGenerate):
     routes = embed_routes()
 
     def normalize(self, body: JSON) -> JSON:
-        return camelize(body, "", [])  # unknown fields: the request schema says which
+        body = camelize(body, "", [])
+        for key in body:  # Google's wording for a top-level typo (the schema checks deeper)
+            if key not in REQUEST_FIELDS:
+                raise unknown_name(key, "")
+        return body
 
     def parse(self, incoming: Incoming) -> Turn:
         body, model = incoming.body, incoming.match_info.get("model", "")
