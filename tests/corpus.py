@@ -15,6 +15,7 @@ from typing import Any
 from corpus_data import (
     CONTENT_TYPES,
     GOOD,
+    GOOD_BY_OPERATION,
     HUGE,
     INVALID_UTF8,
     MALFORMED,
@@ -49,6 +50,8 @@ class Target:
 
     @property
     def good(self) -> dict[str, Any]:
+        if self.route.operation in GOOD_BY_OPERATION:
+            return GOOD_BY_OPERATION[self.route.operation]
         if self.family == "anthropic" and self.route.operation == "count_tokens":
             return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")}
         return GOOD[self.family]

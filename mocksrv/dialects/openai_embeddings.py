@@ -69,7 +69,7 @@ def context_error(limit: int, asked: int) -> MockError:
 class OpenAIEmbeddings(OpenAIChat):
     endpoint = "embeddings"
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
-    routes = (RouteSpec("POST", "/v1/embeddings", "embeddings"),)
+    routes = (RouteSpec("POST", "/v1/embeddings", "embeddings", stream=False),)
 
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body
@@ -133,7 +133,7 @@ class WrappedEmbeddings(OpenAIEmbeddings):
 
     name, prefix, base_path = WrappedChat.name, WrappedChat.prefix, WrappedChat.base_path
     schema_dir = "wrapped"
-    routes = (RouteSpec("POST", "/api/v1/embeddings", "embeddings"),)
+    routes = (RouteSpec("POST", "/api/v1/embeddings", "embeddings", stream=False),)
     success_headers = WrappedChat.success_headers
 
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:

@@ -27,7 +27,7 @@ def moderation_inputs(value: Any) -> tuple[tuple[str, ...], tuple[bool, ...]]:
 
 class OpenAIModerations(OpenAIChat):
     endpoint = "moderations"
-    routes = (RouteSpec("POST", "/v1/moderations", "moderations"),)
+    routes = (RouteSpec("POST", "/v1/moderations", "moderations", stream=False),)
 
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body
