@@ -33,6 +33,7 @@ import struct
 import sys
 import time
 from array import array
+from pathlib import Path
 from typing import Any
 
 try:
@@ -64,10 +65,12 @@ def request_body(stream: bool) -> dict:
 
 
 def build_request(
-    host: str, port: int, path: str, stream: bool, scenario: str | None, body: str | None = None
+    host: str, port: int, path: str, stream: bool, scenario: str | None, body: bytes | None = None
 ) -> bytes:
-    """`body`: another dialect's request (JSON text) instead of the chat one."""
-    raw = body.encode() if body else json.dumps(request_body(stream), separators=(",", ":")).encode()
+    """`body`: the JSON to send (--body-json, e.g. an embeddings request) instead of the chat one."""
+    if body is None:
+        body = json.dumps(request_body(stream), separators=(",", ":")).encode()
+    raw = body.strip()
     lines = [
         f"POST {path} HTTP/1.1",
         f"Host: {host}:{port}",
@@ -440,11 +443,19 @@ def main() -> int:
     parser.add_argument("--stagger", type=float, default=1.0, help="paced: spread first requests (s)")
     parser.add_argument("--once", action="store_true", help="paced: one stream per connection")
     parser.add_argument("--timeout", type=float, default=60.0, help="paced: give up after this long")
+    parser.add_argument("--body-json", type=Path, help="send this request body (default: the chat one)")
     args = parser.parse_args()
     if args.mode == "paced":
         args.stream = True
     client = Client(
-        build_request(args.host, args.port, args.path, args.stream, args.scenario, args.body),
+        build_request(
+            args.host,
+            args.port,
+            args.path,
+            args.stream,
+            args.scenario,
+            args.body.encode() if args.body else args.body_json.read_bytes() if args.body_json else None,
+        ),
         args.ttft_event,
     )
     run = paced if args.mode == "paced" else closed

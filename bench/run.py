@@ -61,6 +61,15 @@ DIALECT_ROWS: dict[str, list[str]] = {
         json.dumps({"messages": [{"role": "user", "content": [{"text": HELLO}]}]}),
     ],
 }
+EMBED_PATH = "/openai/v1/embeddings"
+REQUESTS = HERE / "requests"
+# Embeddings (docs/embeddings.md): one short input at 1536 dimensions in base64, the same body
+# every time; and a batch of 100 inputs (18 KB: over the memo's body limit, so every answer is
+# computed afresh). name, path, request body, load.py arguments
+EMBED_ROWS: list[tuple[str, str, Path, list[str]]] = [
+    ("embed-1", EMBED_PATH, REQUESTS / "embed-1.json", ["--conns", "100", "--duration", "3"]),
+    ("embed-100", EMBED_PATH, REQUESTS / "embed-100.json", ["--conns", "10", "--duration", "3"]),
+]
 # name, load.py arguments
 THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("nonstream", ["--conns", "100", "--duration", "3"]),
@@ -68,6 +77,7 @@ THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("stream-100", ["--stream", "--conns", "100", "--duration", "3"]),
     ("stream-1000", ["--stream", "--conns", "1000", "--duration", "3", "--warmup", "1"]),
     *((name, [*route, "--conns", "100", "--duration", "3"]) for name, route in DIALECT_ROWS.items()),
+    *((row, ["--path", path, "--body-json", str(body), *extra]) for row, path, body, extra in EMBED_ROWS),
 ]
 # mocksrv only (the reference server has no such routes): name, load.py arguments
 PROVIDER_ROWS: list[tuple[str, list[str]]] = [
@@ -173,12 +183,11 @@ def load(
     return result
 
 
-def capture(port: int, stream: bool) -> bytes:
+def capture(port: int, stream: bool, path: str = PATH, body: bytes | None = None) -> bytes:
     """What mocksrv answers to the benchmark request: the reference server replays these bytes."""
-    body = request_body(stream)
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{PATH}",
-        data=json.dumps(body).encode(),
+        f"http://127.0.0.1:{port}{path}",
+        data=body if body is not None else json.dumps(request_body(stream)).encode(),
         headers={"Authorization": "Bearer sk-bench-capture", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -269,6 +278,9 @@ def servers(tmp: Path, server_cpus: str | None) -> Iterator[tuple[Server, Server
         ref_port = free_port()
         ref_argv = [PY, str(HERE / "reference_server.py"), "--port", str(ref_port)]
         ref_argv += ["--body", str(tmp / "body.json"), "--stream-body", str(tmp / "stream.sse")]
+        for row, path, body, _ in EMBED_ROWS:
+            (tmp / f"{row}.json").write_bytes(capture(mock_port, False, path, body.read_bytes().strip()))
+            ref_argv += ["--answer", f"{body}={tmp / f'{row}.json'}"]
         ref = Server("reference", pinned(server_cpus, ref_argv), ref_port, tmp / "r.log")
         started.append(ref)
         yield ref, mock
@@ -374,6 +386,24 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def embed_lines(both: Any) -> list[str]:
+    """The embeddings rows (a run from before they existed has none)."""
+    lines = []
+    ref_rps, mock_rps = both("embed-1", "rps")
+    lines.append(
+        f"| embeddings requests/s, 1 input, 1536 dims, base64 (100 connections) | {fmt(ref_rps)} | "
+        f"{fmt(mock_rps)} | {ratio(mock_rps, ref_rps)} | "
+        f">= 0.70x: {verdict(at_least(mock_rps, ref_rps, 0.7))} |"
+    )
+    ref_cpu, mock_cpu = both("embed-100", "server_cpu_us")
+    within = mock_cpu is not None and mock_cpu <= 5000
+    lines.append(
+        f"| server CPU per embeddings answer, batch of 100 inputs (µs) | {fmt(ref_cpu, 1)} | "
+        f"{fmt(mock_cpu, 1)} | {ratio(ref_cpu, mock_cpu)} | <= 5000 µs: {verdict(within)} |"
+    )
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     rows = results["rows"]
     m = results["machine"]
@@ -436,6 +466,7 @@ def table(results: dict[str, Any]) -> str:
             f"| {row} non-streaming requests/s (100 connections) | {fmt(ref_rps)} | {fmt(mock_rps)} | "
             f"{ratio(mock_rps, ref_rps)} | |"
         )
+    lines += embed_lines(both) if "embed-1" in rows else []
     rss = results["peak_rss_mib"]
     lines.append(
         f"| peak RSS over the rows above (MiB) | {fmt(rss['reference'], 1)} | {fmt(rss['mocksrv'], 1)} | "

@@ -44,7 +44,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     middlewares = [journal_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
-    dialects = all_dialects(signer_for(config.seed, config.admin_token))
+    dialects = all_dialects(signer_for(config.seed, config.admin_token), config.seed, services.catalog)
     table = route_table(dialects, config.root_dialect)
     routes = [
         app.router.add_route(route.method, path, functools.partial(handle, dialect, route))

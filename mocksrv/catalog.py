@@ -165,3 +165,13 @@ def load_catalog(
     for entry in extra:
         catalog.add(_model(entry))
     return catalog
+
+
+_bundled: list[Catalog] = []
+
+
+def bundled_catalog() -> Catalog:
+    """The bundled table, loaded once per process (for dialects made without a catalog)."""
+    if not _bundled:
+        _bundled.append(load_catalog())
+    return _bundled[0]

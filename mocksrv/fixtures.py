@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .model import Reply, ToolCall, Turn
 from .patterns import compile_pattern
@@ -47,7 +47,8 @@ class Fixture:
         return [rule for rule in self.rules if not rule.test(turn)]
 
     def fits_dialect(self, turn: Turn) -> bool:
-        return all(rule.test(turn) for rule in self.rules if rule.name == "dialect")
+        """Written for this dialect and this kind of endpoint (else it is no near miss)."""
+        return all(rule.test(turn) for rule in self.rules if rule.name in ("dialect", "endpoint"))
 
     def matches(self, turn: Turn) -> bool:
         return all(rule.test(turn) for rule in self.rules)
@@ -99,10 +100,26 @@ def compile_rules(match: dict[str, Any]) -> tuple[Rule, ...]:
         rules.append(
             Rule("tool_result", lambda t: _ends_with_tool_result(t) == after, f"tool_result is {after}")
         )
+    if "endpoint" in match:
+        kinds = [match["endpoint"]] if isinstance(match["endpoint"], str) else list(match["endpoint"])
+        rules.append(Rule("endpoint", lambda t: t.endpoint in kinds, f"endpoint in {kinds}"))
+    if "input" in match:
+        as_text = cast("Callable[[Turn], str]", lambda text: text)  # the rule reads one input's text
+        rules.append(_any_input_rule(_text_rule("input", match["input"], as_text)))
     if "stream" in match:
         stream = match["stream"]
         rules.append(Rule("stream", lambda t: t.stream == stream, f"stream is {stream}"))
     return tuple(rules)
+
+
+def _any_input_rule(rule: Rule) -> Rule:
+    """A text rule over each input (embeddings, moderations, prompts); chat: the last user message."""
+    test = rule.test  # written for a text: _text_rule's `pick` is the identity here
+
+    def any_input(turn: Turn) -> bool:
+        return any(test(cast(Turn, text)) for text in (turn.inputs or (turn.last_user,)))
+
+    return Rule(rule.name, any_input, rule.expectation)
 
 
 def tool_call_id(fixture_id: str, index: int, name: str) -> str:
@@ -111,7 +128,7 @@ def tool_call_id(fixture_id: str, index: int, name: str) -> str:
 
 
 def compile_reply(fixture_id: str, raw: dict[str, Any]) -> Step:
-    if "error" in raw and "content" not in raw and "tool_calls" not in raw:
+    if "error" in raw and not raw.keys() & {"content", "tool_calls", "embedding", "moderation"}:
         return Step(None, raw["error"], raw.get("retry_after"))
     calls = tuple(
         ToolCall(
@@ -123,7 +140,10 @@ def compile_reply(fixture_id: str, raw: dict[str, Any]) -> Step:
     )
     finish = raw.get("finish") or ("tool_calls" if calls else "stop")
     content = raw.get("content")
-    return Step(Reply(content, raw.get("reasoning"), calls, finish))
+    embedding = tuple(map(float, raw["embedding"])) if "embedding" in raw else None
+    flagged = tuple(raw["moderation"]["flagged"]) if "moderation" in raw else None
+    reply = Reply(content, raw.get("reasoning"), calls, finish, embedding=embedding, flagged=flagged)
+    return Step(reply)
 
 
 def _arguments_text(arguments: Any) -> str:
@@ -161,7 +181,8 @@ class NearMiss:
 
 def near_misses(fixtures: list[Fixture], turn: Turn, limit: int = 3) -> list[NearMiss]:
     """The fixtures that came closest: fewest failed rules, most rules met, then load order.
-    A fixture written for another dialect is no near miss: its other rules are not even run."""
+    A fixture written for another dialect or endpoint is no near miss: its other rules are not
+    even run."""
     scored = []
     for order, fixture in enumerate(fixtures):
         if not fixture.fits_dialect(turn):

@@ -46,7 +46,13 @@ def conversation_key(turn: Turn) -> int:
     return seed_for(turn.model, turn.messages, tools, turn.json_mode, schema)
 
 
+# Endpoints whose answer is computed from the inputs at render time, not generated text.
+NO_TEXT_ENDPOINTS = frozenset({"embeddings", "moderations"})
+
+
 def generate_reply(turn: Turn, seed: int, choice: int = 0) -> Reply:
+    if turn.endpoint in NO_TEXT_ENDPOINTS:
+        return Reply(None)
     if choice == 0:  # once per request: the schemas are the same for every choice
         check_schemas(turn)
     rng = random.Random(seed + choice)

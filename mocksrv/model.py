@@ -92,6 +92,8 @@ class Turn:
     silent_reasoning: bool = True  # reasoning that is not shown still happens and costs tokens
     stop: tuple[str, ...] = ()  # stop sequences: the answer ends before the first one it holds
     extras: Mapping[str, Any] = field(default_factory=dict)
+    endpoint: str = "chat"  # chat | responses | messages | embeddings | moderations | completions
+    inputs: tuple[str, ...] = ()  # embeddings, moderations, completions: one text per input
 
     @cached_property  # read by every fixture rule that looks at it
     def last_user(self) -> str:
@@ -114,6 +116,8 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     finish: str = "stop"  # stop | length | tool_calls | content_filter
     stop_sequence: str | None = None  # the request's stop sequence that ended it (finish "stop")
+    embedding: tuple[float, ...] | None = None  # a vector a fixture pins (embeddings endpoints)
+    flagged: tuple[str, ...] | None = None  # moderation categories a fixture pins as flagged
 
     # Cached: a fixture's reply is one object answering every request (read-only lists).
     @cached_property

@@ -16,6 +16,7 @@ from typing import Any
 from corpus_data import (
     CONTENT_TYPES,
     GOOD,
+    GOOD_BY_OPERATION,
     HUGE,
     INVALID_UTF8,
     MALFORMED,
@@ -66,6 +67,8 @@ class Target:
 
     @property
     def good(self) -> dict[str, Any]:
+        if self.route.operation in GOOD_BY_OPERATION:
+            return GOOD_BY_OPERATION[self.route.operation]
         extras = BODY_EXTRAS.get((self.dialect.schema_dir, self.family), {})
         if self.family == "anthropic" and self.route.operation == "count_tokens":
             return {k: v for k, v in GOOD["anthropic"].items() if k not in ("max_tokens", "stream")} | extras

@@ -19,6 +19,17 @@ GOOD: dict[str, dict[str, Any]] = {
     "converse": {"messages": [{"role": "user", "content": [{"text": "Hello!"}]}]},  # Bedrock
 }
 
+# Good bodies of the routes whose operation has its own request shape.
+GOOD_BY_OPERATION: dict[str, dict[str, Any]] = {
+    "embeddings": {"model": "text-embedding-3-small", "input": "Hello!"},
+    "moderations": {"input": "Hello!"},
+    "completions": {"model": "gpt-3.5-turbo-instruct", "prompt": "Hello!"},
+    "embed": {"content": {"parts": [{"text": "Hello!"}]}},
+    "batch_embed": {
+        "requests": [{"model": "models/gemini-embedding-001", "content": {"parts": [{"text": "Hi!"}]}}]
+    },
+}
+
 MALFORMED: list[tuple[str, bytes | Callable[[], bytes]]] = [
     ("truncated", b'{"model": "gpt-4o", "messages": ['),
     ("open-brace", b"{"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..catalog import Catalog
 from ..signing import DEFAULT_SIGNER, Signer
 from .anthropic.messages import AnthropicMessages
 from .anthropic.vertex import VertexAnthropic
@@ -14,10 +15,14 @@ from .gateways.mountsea import MountseaChat, MountseaResponses
 from .gateways.opeai import OpeaiChat
 from .gateways.wrapped import WrappedChat
 from .gateways.wuinai import WuinaiChat
+from .gemini.embed import GeminiEmbed
 from .gemini.generate import GeminiGenerate
 from .gemini.vertex import VertexGemini
 from .ollama import OllamaAPI, OllamaOpenAI
 from .openai.chat import OpenAIChat
+from .openai.completions import OpenAICompletions
+from .openai.embeddings import MaisiEmbeddings, OpeaiEmbeddings, OpenAIEmbeddings, WrappedEmbeddings
+from .openai.moderations import OpenAIModerations
 from .openai.responses import OpenAIResponses
 
 # Order matters only for display and for which class renders 404s under a shared prefix
@@ -25,17 +30,24 @@ from .openai.responses import OpenAIResponses
 DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     OpenAIChat,
     OpenAIResponses,
+    OpenAIEmbeddings,
+    OpenAIModerations,
+    OpenAICompletions,
     AnthropicMessages,
     GeminiGenerate,
+    GeminiEmbed,
     WuinaiChat,
     MountseaChat,
     MountseaResponses,
     OpeaiChat,
+    OpeaiEmbeddings,
     MaisiChat,
+    MaisiEmbeddings,
     MaisiResponses,
     MaisiMessages,
     MaisiGemini,
     WrappedChat,
+    WrappedEmbeddings,
     AzureChat,
     OllamaAPI,
     OllamaOpenAI,
@@ -46,9 +58,12 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
 )
 
 
-def all_dialects(signer: Signer = DEFAULT_SIGNER) -> tuple[Dialect, ...]:
-    """One instance of each dialect, signing what it hands out with `signer` (signing.py)."""
-    dialects = tuple(cls() for cls in DIALECT_CLASSES)
+def all_dialects(
+    signer: Signer = DEFAULT_SIGNER, seed: int = 0, catalog: Catalog | None = None
+) -> tuple[Dialect, ...]:
+    """One instance of each dialect, signing what it hands out with `signer` (signing.py);
+    `seed` and `catalog` for answers computed from them (embedding vectors)."""
+    dialects = tuple(cls(seed, catalog) for cls in DIALECT_CLASSES)
     for dialect in dialects:
         dialect.signer = signer
     return dialects

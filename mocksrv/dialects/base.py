@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
+from ..catalog import Catalog, bundled_catalog
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn
 from ..signing import DEFAULT_SIGNER, Signer
@@ -118,6 +119,22 @@ class Dialect:
     null_kept: ClassVar[frozenset[str]] = frozenset()
     # Signs what this dialect hands out to be sent back (signing.py); the app sets the server's.
     signer: Signer = DEFAULT_SIGNER
+    endpoint: ClassVar[str] = "chat"  # what `match.endpoint` of a fixture names (Turn.endpoint)
+    # Whether a body shows (or derives anything from) the completion's id or `created`; when
+    # not (embeddings), a repeated body's answer is its first rendering as is (rendered.py).
+    renders_identity: ClassVar[bool] = True
+
+    def __init__(self, seed: int = 0, catalog: Catalog | None = None):
+        """`seed`: the server's --seed (answers computed from it, e.g. embedding vectors);
+        `catalog`: the model table (limits, embedding sizes); the bundled one if not given."""
+        self.seed = seed
+        self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = bundled_catalog()
+        return self._catalog
 
     # ---- request side -------------------------------------------------------------------
     def accept(self, body: JSON) -> JSON:

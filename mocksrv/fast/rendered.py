@@ -43,8 +43,11 @@ class Template:
     # and then the timestamp (`middle`): filling is then one bytes.join (see _cut).
     parts: tuple[bytes, ...] | None = None
     middle: bytes | None = None  # None: the blob has the id and no timestamp
+    constant: bool = False  # the same bytes for every completion (no id, no timestamp)
 
     def fill(self, completion: Completion) -> bytes | None:
+        if self.constant:
+            return self.blob
         created = str(completion.created)
         if len(completion.id) != len(ID_A) or len(created) != len(str(CREATED_A)):
             return None
@@ -145,6 +148,8 @@ def _stream_template(dialect: Dialect, completion: Completion, turn: Turn) -> Te
 
 
 def _body_template(dialect: Dialect, completion: Completion, turn: Turn) -> Template | None:
+    if not dialect.renders_identity:  # nothing in the body comes from the id or the timestamp
+        return Template(dialect.encode_body(dialect.render(completion, turn)), constant=True)
     blobs = [
         dialect.encode_body(dialect.render(dataclasses.replace(completion, id=i, created=c), turn))
         for i, c in ((ID_A, CREATED_A), (ID_B, CREATED_B))

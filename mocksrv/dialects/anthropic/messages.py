@@ -52,6 +52,7 @@ class AnthropicMessages(Dialect):
     auth = AuthScheme(bearer=True, headers=("x-api-key",))
     auth_hint = "x-api-key (or Bearer) + anthropic-version"
     schema_dir = "anthropic"
+    endpoint = "messages"
     require_version: ClassVar[bool] = True
 
     # ---- parsing ------------------------------------------------------------------------
@@ -65,6 +66,7 @@ class AnthropicMessages(Dialect):
         body = incoming.body
         schema = _output_schema(body)
         return Turn(
+            endpoint=self.endpoint,
             dialect=self.name,
             model=str(body.get("model", "")),
             messages=(*_system_messages(body.get("system")), *_chat_messages(body.get("messages"))),

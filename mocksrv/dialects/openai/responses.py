@@ -79,6 +79,7 @@ class OpenAIResponses(OpenAIErrors):
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"
+    endpoint = "responses"
 
     # ---- parsing ------------------------------------------------------------------------
     def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
@@ -89,6 +90,7 @@ class OpenAIResponses(OpenAIErrors):
         fmt = as_dict(as_dict(body.get("text")).get("format"))
         schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
         return Turn(
+            endpoint=self.endpoint,
             dialect=self.name,
             model=str(body.get("model", "")),
             messages=input_messages(body),

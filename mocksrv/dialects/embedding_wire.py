@@ -1,0 +1,62 @@
+"""What every embeddings endpoint shares: the vectors of a completion, their wire encodings.
+
+Vectors are computed at render time from the turn's inputs and the server's --seed
+(vectors.py), or come from a fixture's pinned `embedding`; either way the same request gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import orjson
+
+from .. import vectors
+from ..catalog import ModelInfo
+from ..model import Completion, Turn
+
+DEFAULT_DIMENSIONS = 1536  # an embedding model the catalog does not know
+
+_last: list[tuple[Turn, object, np.ndarray]] = []  # the last computation (see vectors_of)
+
+
+def full_size(info: ModelInfo) -> int:
+    return min(info.dimensions or DEFAULT_DIMENSIONS, vectors.MAX_DIMENSIONS)
+
+
+def vectors_of(completion: Completion, turn: Turn, seed: int, normalize_cut: bool = True) -> np.ndarray:
+    """One row per input. Kept for the very next call with the same turn and choices: the
+    render cache (rendered.py) renders a new body twice in a row."""
+    if _last and _last[0][0] is turn and _last[0][1] is completion.choices:
+        return _last[0][2]
+    full, size = turn.extras["full_dimensions"], turn.extras.get("dimensions")
+    pinned = completion.choices[0].embedding if completion.choices else None
+    if pinned is not None:
+        one = vectors.pinned(pinned, size, normalize_cut)
+        result = np.repeat(one[None, :], len(turn.inputs), axis=0)
+    else:
+        result = vectors.embed(turn.inputs, turn.model, seed, full, size, normalize_cut)
+    _last[:] = [(turn, completion.choices, result)]
+    return result
+
+
+def as_float_list(vector: np.ndarray) -> orjson.Fragment:
+    """The vector as a JSON array of float32 values (shortest form that reads back the same)."""
+    return orjson.Fragment(orjson.dumps(vector, option=orjson.OPT_SERIALIZE_NUMPY))
+
+
+def as_base64(vector: np.ndarray) -> str:
+    """Little-endian float32 bytes in base64, as the OpenAI SDKs decode them."""
+    return base64.b64encode(vector.astype("<f4", copy=False).tobytes()).decode()
+
+
+def all_base64(rows: np.ndarray) -> list[str]:
+    """as_base64 of every row, in one pass when a row is a whole number of base64 groups
+    (3 bytes: any length that is a multiple of 3, such as 1536 or 3072)."""
+    width = rows.shape[1] * 4
+    if width % 3:
+        return [as_base64(row) for row in rows]
+    text = base64.b64encode(np.ascontiguousarray(rows, dtype="<f4").tobytes()).decode("ascii")
+    step = width // 3 * 4
+    return [text[at : at + step] for at in range(0, len(text), step)]
