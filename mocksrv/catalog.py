@@ -61,6 +61,7 @@ class ModelInfo:
     dimensions: int | None = None  # embedding models: the full vector's length
     shortenable: bool = False  # accepts a smaller `dimensions` / `outputDimensionality`
     thinking: bool = False
+    cache_min_tokens: int = 1024  # the shortest prompt prefix the provider caches
     display_name: str = ""
     owned_by: str = ""
     created: int = 0
@@ -126,6 +127,13 @@ class Catalog:
             return found
         default = self.defaults.get(family) or ModelInfo(id=name, family=family)
         return replace(default, id=name.removeprefix("models/"), known=False)
+
+    def extended(self, entries: Iterable[Mapping[str, Any]]) -> Catalog:
+        """A copy with these entries added (or replacing same-id ones)."""
+        catalog = Catalog(self.models.values(), self.defaults)
+        for entry in entries:
+            catalog.add(_model(entry))
+        return catalog
 
     def of_family(self, family: str) -> list[ModelInfo]:
         return [m for m in self.models.values() if m.family == family]

@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="unmatched requests get a 404 ($MOCKSRV_STRICT=1)"
     )
     serve.add_argument(
+        "--known-models",
+        action="store_true",
+        help="a model the catalog does not list gets the provider's not-found ($MOCKSRV_KNOWN_MODELS=1)",
+    )
+    serve.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -103,6 +108,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         scenario=args.scenario,
         seed=args.seed,
         strict=args.strict,
+        known_models=args.known_models,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         admin_token=args.admin_token,
         allowed_hosts=tuple(args.allowed_host),

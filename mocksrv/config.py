@@ -25,6 +25,7 @@ class ServerConfig:
     scenario: str | None = None  # server-wide scenario
     seed: int = 0
     strict: bool = False
+    known_models: bool = False  # a model the catalog does not list gets the provider's not-found
     api_keys: frozenset[str] | None = None  # None: any non-empty key is valid
     max_body_bytes: int = 8 * 1024 * 1024
     body_timeout_s: float = 30.0  # a request body must arrive within this (slow clients)

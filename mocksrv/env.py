@@ -50,6 +50,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "scenario": ("MOCKSRV_SCENARIO", str),
     "seed": ("MOCKSRV_SEED", int),
     "strict": ("MOCKSRV_STRICT", _flag),
+    "known_models": ("MOCKSRV_KNOWN_MODELS", _flag),
     "admin_token": ("MOCKSRV_ADMIN_TOKEN", str),
     "allowed_host": ("MOCKSRV_ALLOWED_HOST", _names),
     "dialect": ("MOCKSRV_DIALECT", str),
@@ -83,6 +84,7 @@ def apply(args: argparse.Namespace, env: Mapping[str, Any]) -> None:
         if getattr(args, key, None) is None:
             setattr(args, key, env.get(key, default))
     args.strict = args.strict or env.get("strict", False)  # a flag can only turn it on
+    args.known_models = args.known_models or env.get("known_models", False)
 
 
 # Defaults of the arguments whose flag defaults to None (so that "not given" can be told apart).

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from . import prebuilt, rendered
+from .catalog import ModelInfo
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -18,6 +19,8 @@ from .faults import Plan
 from .generate import conversation_key, generate_reply, seed_for
 from .intake import check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
+from .limits import admit
+from .listing import models_answer
 from .model import Completion, ErrorKind, Reply, Turn
 from .prebuilt import PrebuiltResponse
 from .replay import replay
@@ -42,19 +45,17 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         incoming, parsed = await read_incoming(request, dialect, route, services.config, trace, services.memo)
         credential = check_auth(dialect, incoming, services.config)
         trace.session = trace.session or credential
-        if route.operation == "models":
-            models = dialect.render_models(list(services.config.models), int(time.time()))
-            return json_response(dialect, models, request_id, trace)
-        if route.operation == "model":
-            return json_response(
-                dialect, dialect.render_model(incoming.match_info["model"]), request_id, trace
-            )
+        catalog = await services.model_book.current(services.state, services.catalog)
+        if route.operation in ("models", "model"):
+            listed = models_answer(dialect, route.operation, catalog, incoming, services.config.known_models)
+            return json_response(dialect, listed, request_id, trace)
         check_schema(dialect, route.operation, incoming, services.schemas, parsed)
         turn = parse_turn(dialect, incoming, parsed)
         if route.operation == "count_tokens":
             return json_response(dialect, dialect.render_count(turn), request_id, trace)
+        info = admit(dialect, catalog, turn, incoming, services.config.known_models)  # limits.py
         renders = parsed.renders if parsed is not None and parsed.turn is turn else None
-        return await answer(services, dialect, request, trace, turn, credential, request_id, renders)
+        return await answer(services, dialect, request, trace, turn, credential, request_id, renders, info)
     except MockError as error:
         if error.detail == "schema":
             trace.violations.append(f"{error.param}: {error.text}")
@@ -73,8 +74,10 @@ async def answer(
     credential: str,
     request_id: str,
     renders: dict | None,
+    info: ModelInfo | None = None,
 ) -> web.StreamResponse:
-    """`renders`: the memo's table for this turn (rendered.py), when the turn came from the memo."""
+    """`renders`: the memo's table for this turn (rendered.py), when the turn came from the memo;
+    `info`: the turn's catalog entry (prompt caching and cost)."""
     session = trace.session or credential
     key = _key_of(turn)
     header = request.headers.get(SCENARIO_HEADER)

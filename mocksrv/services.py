@@ -11,6 +11,7 @@ from .config import ServerConfig
 from .live import Hub
 from .memo import RequestMemo
 from .metrics import Metrics
+from .model_book import ModelBook
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
 from .state import StateStore
@@ -28,6 +29,7 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)  # one registry per server
     memo: RequestMemo = field(default_factory=RequestMemo)  # repeated bodies parsed once
     catalog: Catalog = field(default_factory=load_catalog)  # the one model table
+    model_book: ModelBook = field(default_factory=ModelBook)  # plus run-time additions
 
 
 SERVICES = web.AppKey("mocksrv.services", Services)

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ..errors import MockError
@@ -161,3 +162,21 @@ def error_headers(error: MockError) -> dict[str, str]:
         headers["x-should-retry"] = "false"
     headers.update(error.headers)
     return headers
+
+
+def models_page(models: list, query: Mapping[str, str]) -> tuple[list, bool]:
+    """GET /v1/models paging: `limit` (1-1000, default 20) after `after_id` or before `before_id`."""
+    try:
+        limit = int(query.get("limit") or 20)
+    except ValueError:
+        raise MockError(ErrorKind.BAD_REQUEST, "limit: Input should be a valid integer") from None
+    if not 1 <= limit <= 1000:
+        raise MockError(ErrorKind.BAD_REQUEST, "limit: Input should be between 1 and 1000")
+    ids = [m.id for m in models]
+    if (after := query.get("after_id")) is not None:
+        start = ids.index(after) + 1 if after in ids else len(ids)
+        return models[start : start + limit], start + limit < len(ids)
+    if (before := query.get("before_id")) is not None:
+        end = ids.index(before) if before in ids else 0
+        return models[max(end - limit, 0) : end], end - limit > 0
+    return models[:limit], limit < len(ids)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from ..catalog import ModelInfo
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, SSEEvent, Turn
 
@@ -77,6 +78,20 @@ class AuthScheme:
         return None
 
 
+@dataclass(frozen=True)
+class LimitWording:
+    """How a provider words its model refusals (limits.py). Format fields: {model}, {tokens}
+    (the prompt's), {limit}, {value} (the requested output), {param}, {version} (API version)."""
+
+    context: str
+    output: str
+    unknown_model: str
+    not_chat_model: str  # a chat request to an embedding or moderation model
+    context_param: str | None = None
+    output_params: tuple[str, ...] = ("max_tokens",)  # the body's names for the output limit
+    output_code: str | None = None  # `detail` of the output error (an OpenAI `code`)
+
+
 def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -98,6 +113,7 @@ class Dialect:
     # parameters, where a null stays the schema's 400 (schemas/openai/README.md).
     null_means_absent: ClassVar[bool] = False
     null_kept: ClassVar[frozenset[str]] = frozenset()
+    limit_wording: ClassVar[LimitWording | None] = None  # None: no model limits are enforced
 
     # ---- request side -------------------------------------------------------------------
     def accept(self, body: JSON) -> JSON:
@@ -149,12 +165,17 @@ class Dialect:
     def encode_body(self, body: JSON) -> bytes:
         return orjson.dumps(body)
 
-    def render_models(self, models: list[str], created: int) -> JSON:
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        """The catalog's models of this dialect's family (GET .../models), paged as the provider pages."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
 
-    def render_model(self, model: str) -> JSON:
+    def render_model(self, model: ModelInfo) -> JSON:
         """One model's entry (GET .../models/{model})."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
+
+    def model_id(self, raw: str) -> str:
+        """The model a GET .../models/{model} path names."""
+        return raw
 
     def render_count(self, turn: Turn) -> JSON:
         """The token count of a request (Gemini countTokens)."""

@@ -14,7 +14,7 @@ from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
 from .base import AuthScheme, Incoming, RouteSpec, dumps
 from .openai_chat import text_of
-from .openai_common import OpenAIErrors
+from .openai_common import OPENAI_LIMITS, OpenAIErrors
 from .responses_wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
 
 # kind -> ResponseErrorCode of a failed response (the spec's enum has no finer server codes).
@@ -78,6 +78,14 @@ class OpenAIResponses(OpenAIErrors):
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"
+    limit_wording = replace(
+        OPENAI_LIMITS,
+        context=(
+            "Your input exceeds the context window of this model. Please adjust your input and try again."
+        ),
+        context_param="input",
+        output_params=("max_output_tokens",),
+    )
 
     # ---- parsing ------------------------------------------------------------------------
     def parse(self, incoming: Incoming) -> Turn:
