@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import prebuilt, rendered
+from . import prebuilt, prompt_cache, rendered
 from .catalog import ModelInfo
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
@@ -79,6 +79,9 @@ async def answer(
     """`renders`: the memo's table for this turn (rendered.py), when the turn came from the memo;
     `info`: the turn's catalog entry (prompt caching and cost)."""
     session = trace.session or credential
+    stateful_usage = prompt_cache.applies(dialect, turn, info)
+    if stateful_usage:  # the usage depends on the prompt cache's state: never a remembered answer
+        renders = None
     key = _key_of(turn)
     header = request.headers.get(SCENARIO_HEADER)
     decided = recalled(renders, services.state.epoch, credential, session, header is not None)
@@ -113,6 +116,10 @@ async def answer(
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
         remember(renders, epoch, credential, session, plan, choice, shaped)
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
+    if stateful_usage and info is not None:
+        completion = await prompt_cache.with_cache_usage(
+            services.state, dialect, info, session, turn, completion
+        )
     pacer = None
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).

@@ -104,8 +104,21 @@ class Turn:
 
     @cached_property
     def prompt_tokens(self) -> int:
-        # The BPE estimate (tokens.py) plus OpenAI's 3 tokens of framing per message.
-        return sum(estimate_tokens(m.text) for m in self.messages) + 3 * len(self.messages)
+        return sum(self.message_tokens(m) for m in self.messages)
+
+    @staticmethod
+    def message_tokens(message: Message) -> int:
+        """The BPE estimate (tokens.py) plus OpenAI's 3 tokens of framing per message."""
+        return estimate_tokens(message.text) + 3
+
+
+@dataclass(frozen=True, slots=True)
+class CachePoint:
+    """A prompt prefix a provider may cache: its hash, its tokens, how long it stays."""
+
+    digest: str
+    tokens: int
+    ttl_s: float
 
 
 @dataclass(frozen=True)

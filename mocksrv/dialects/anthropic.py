@@ -16,7 +16,7 @@ from ..catalog import ModelInfo
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
 from . import anthropic_wire as wire
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, LimitWording, RouteSpec, dumps
+from .base import AuthScheme, Dialect, ErrorResponse, Incoming, LimitWording, PromptCaching, RouteSpec, dumps
 from .openai_chat import argument_fragments
 
 STOP_REASONS = {
@@ -55,6 +55,7 @@ class AnthropicMessages(Dialect):
     auth_hint = "x-api-key (or Bearer) + anthropic-version"
     schema_dir = "anthropic"
     require_version: ClassVar[bool] = True
+    prompt_caching = PromptCaching(explicit=True, report_writes=True)  # `cache_control` breakpoints
     limit_wording = LimitWording(
         context="prompt is too long: {tokens} tokens > {limit} maximum",
         output=(
@@ -82,7 +83,10 @@ class AnthropicMessages(Dialect):
             response_schema=schema,
             show_reasoning=_thinking_enabled(body.get("thinking")),
             silent_reasoning=False,  # without `thinking` Claude does not think at all
-            extras={"tool_choice": _tool_choice(body.get("tool_choice"))},
+            extras={
+                "tool_choice": _tool_choice(body.get("tool_choice")),
+                "cache_points": wire.cache_points(body),
+            },
         )
 
     def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:

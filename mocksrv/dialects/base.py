@@ -92,6 +92,16 @@ class LimitWording:
     output_code: str | None = None  # `detail` of the output error (an OpenAI `code`)
 
 
+@dataclass(frozen=True)
+class PromptCaching:
+    """How a provider caches prompt prefixes (prompt_cache.py)."""
+
+    explicit: bool = False  # the request marks its breakpoints (turn.extras["cache_points"])
+    step: int = 1  # cached counts grow in steps of this many tokens past the model's minimum
+    ttl_s: float = 300.0  # how long an unused prefix stays (explicit points carry their own)
+    report_writes: bool = False  # the usage tells tokens written to the cache apart
+
+
 def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -114,6 +124,7 @@ class Dialect:
     null_means_absent: ClassVar[bool] = False
     null_kept: ClassVar[frozenset[str]] = frozenset()
     limit_wording: ClassVar[LimitWording | None] = None  # None: no model limits are enforced
+    prompt_caching: ClassVar[PromptCaching | None] = None  # None: usage never shows cached tokens
 
     # ---- request side -------------------------------------------------------------------
     def accept(self, body: JSON) -> JSON:

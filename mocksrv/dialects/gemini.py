@@ -30,7 +30,7 @@ from ..model import (
     count_tokens,
     stops_of,
 )
-from .base import AuthScheme, Dialect, ErrorResponse, Incoming, LimitWording, RouteSpec
+from .base import AuthScheme, Dialect, ErrorResponse, Incoming, LimitWording, PromptCaching, RouteSpec
 from .gemini_errors import error_headers, status_of
 from .gemini_names import camelize, check_known_fields, unknown_name
 
@@ -63,6 +63,7 @@ def text_of(content: Any) -> str:
 
 class GeminiGenerate(Dialect):
     family = "gemini"
+    prompt_caching = PromptCaching()  # implicit caching: repeated prefixes, no request markers
     limit_wording = LimitWording(
         context="The input token count ({tokens}) exceeds the maximum number of tokens allowed ({limit}).",
         output=(

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ..errors import MockError
 from ..model import JSON, ErrorKind
-from .base import Dialect, ErrorResponse, LimitWording
+from .base import Dialect, ErrorResponse, LimitWording, PromptCaching
 
 # kind -> (status, type, code). Variants replace single entries.
 OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {
@@ -79,6 +79,7 @@ class OpenAIErrors(Dialect):
     errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
     null_means_absent = True
     limit_wording = OPENAI_LIMITS
+    prompt_caching = PromptCaching(step=128)  # automatic, from the model's minimum in 128-token steps
     null_kept = frozenset({"model", "messages", "input"})
     success_headers: ClassVar[dict[str, str]] = {
         "openai-version": "2020-10-01",
