@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import prebuilt, prompt_cache, rendered
+from . import ledger, prebuilt, prompt_cache, rendered
 from .catalog import ModelInfo
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
@@ -119,6 +119,10 @@ async def answer(
     if stateful_usage and info is not None:
         completion = await prompt_cache.with_cache_usage(
             services.state, dialect, info, session, turn, completion
+        )
+    if info is not None:
+        await ledger.bill(
+            services, trace, info, completion.usage, credential, request.headers.get(SESSION_HEADER)
         )
     pacer = None
     if plan.latency and plan.latency.paces:

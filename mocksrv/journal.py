@@ -50,6 +50,10 @@ class Trace:
     response_body: Any = None  # a rendered JSON body
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
+    # What a generated answer used and cost (ledger.py); None for everything else.
+    model: str | None = None
+    usage: dict[str, int] | None = None
+    cost: float | None = None
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
@@ -248,6 +252,9 @@ class Entry:
             "events": trace.events,
             "ended_by": trace.ended_by,
             "violations": trace.violations,
+            "model": trace.model,
+            "usage": trace.usage,
+            "cost": trace.cost,
             "request": captured_request(trace, self.headers, self.url, self.capture),
             "response": captured_response(trace, self.capture.body_limit),
         }
