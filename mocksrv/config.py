@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-DEFAULT_MODELS = (
-    "gpt-4o",
-    "gpt-4o-mini",
-    "gpt-4.1",
-    "o3-mini",
-    "claude-sonnet-4-5",
-    "gemini-2.5-flash",
-)
 
 
 @dataclass(frozen=True)
@@ -39,4 +30,3 @@ class ServerConfig:
     max_control_body_bytes: int = 8 * 1024 * 1024  # a /_mock/ body beyond this is a 413
     state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
     workers: int = 1  # processes sharing the port (SO_REUSEPORT)
-    models: tuple[str, ...] = field(default=DEFAULT_MODELS)
