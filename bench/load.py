@@ -63,8 +63,13 @@ def request_body(stream: bool) -> dict:
     return body
 
 
-def build_request(host: str, port: int, path: str, stream: bool, scenario: str | None) -> bytes:
-    raw = json.dumps(request_body(stream), separators=(",", ":")).encode()
+def build_request(
+    host: str, port: int, path: str, stream: bool, scenario: str | None, system_words: int = 0
+) -> bytes:
+    body = request_body(stream)
+    if system_words:  # a long system prompt: repeated, so mocksrv answers from its prompt cache
+        body["messages"][0]["content"] = " ".join(f"rule{i % 97} applies." for i in range(system_words))
+    raw = json.dumps(body, separators=(",", ":")).encode()
     lines = [
         f"POST {path} HTTP/1.1",
         f"Host: {host}:{port}",
@@ -436,11 +441,13 @@ def main() -> int:
     parser.add_argument("--stagger", type=float, default=1.0, help="paced: spread first requests (s)")
     parser.add_argument("--once", action="store_true", help="paced: one stream per connection")
     parser.add_argument("--timeout", type=float, default=60.0, help="paced: give up after this long")
+    parser.add_argument("--system-words", type=int, default=0, help="a system prompt this many words long")
     args = parser.parse_args()
     if args.mode == "paced":
         args.stream = True
     client = Client(
-        build_request(args.host, args.port, args.path, args.stream, args.scenario), args.ttft_event
+        build_request(args.host, args.port, args.path, args.stream, args.scenario, args.system_words),
+        args.ttft_event,
     )
     run = paced if args.mode == "paced" else closed
     result = uvloop.run(run(args, client)) if uvloop else asyncio.run(run(args, client))

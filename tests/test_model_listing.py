@@ -24,7 +24,7 @@ def family_ids(family: str) -> list[str]:
 def test_openai_models_list_and_retrieve(server, key):
     client = openai.OpenAI(base_url=server.base_url("openai"), api_key=key, max_retries=0)
     listed = [m.id for m in client.models.list()]
-    assert listed == family_ids("openai")
+    assert listed[: len(family_ids("openai"))] == family_ids("openai")  # then run-time additions
     model = client.models.retrieve("gpt-4o")
     assert (model.id, model.object, model.created) == ("gpt-4o", "model", 1715367049)
     raw = rawhttp.request(
@@ -48,7 +48,7 @@ def test_openai_retrieve_unknown_under_known_models(server, key):
 def test_anthropic_models_list_pages_and_retrieve(server, key):
     client = anthropic.Anthropic(base_url=server.base_url("anthropic"), api_key=key, max_retries=0)
     everything = [m.id for m in client.models.list()]  # the SDK follows the pages
-    assert everything == family_ids("anthropic")
+    assert everything[: len(family_ids("anthropic"))] == family_ids("anthropic")
     page = client.models.list(limit=2)
     assert [m.id for m in page.data] == everything[:2]
     assert page.has_more and page.first_id == everything[0] and page.last_id == everything[1]
@@ -64,7 +64,8 @@ def test_gemini_models_list_and_get(server, key):
         api_key=key, http_options=types.HttpOptions(base_url=server.base_url("gemini"), api_version="v1beta")
     )
     listed = list(client.models.list(config={"page_size": 3}))  # several pages
-    assert [m.name for m in listed] == [f"models/{i}" for i in family_ids("gemini")]
+    names = [f"models/{i}" for i in family_ids("gemini")]
+    assert [m.name for m in listed][: len(names)] == names
     pro = client.models.get(model="gemini-2.5-pro")
     assert (pro.input_token_limit, pro.output_token_limit) == (1048576, 65536)
     assert pro.display_name == "Gemini 2.5 Pro" and pro.thinking is True
