@@ -150,3 +150,23 @@ def test_caches_are_per_session(server, key):
     first.chat.completions.create(model="gpt-4o", messages=messages)
     answer = other.chat.completions.create(model="gpt-4o", messages=messages)
     assert answer.usage.prompt_tokens_details.cached_tokens == 0
+
+
+def test_streamed_answers_report_the_same_cache_counts(server, key):
+    client = claude(server, key)
+    system = [{"type": "text", "text": LONG + " Streamed.", "cache_control": {"type": "ephemeral"}}]
+    ask = {"model": "claude-sonnet-4-5", "max_tokens": 64, "system": system}
+    first = client.messages.create(**ask, messages=[{"role": "user", "content": "Go"}])
+    with client.messages.stream(**ask, messages=[{"role": "user", "content": "Go"}]) as stream:
+        final = stream.get_final_message()
+    assert final.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens > 0
+    assert final.usage.input_tokens == first.usage.input_tokens
+    sdk = openai.OpenAI(base_url=server.base_url("openai"), api_key=key, max_retries=0)
+    messages = [{"role": "system", "content": LONG + " Streamed."}, {"role": "user", "content": "Go"}]
+    sdk.chat.completions.create(model="gpt-4o", messages=messages)
+    chunks = list(
+        sdk.chat.completions.create(
+            model="gpt-4o", messages=messages, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    assert chunks[-1].usage.prompt_tokens_details.cached_tokens >= 1024
