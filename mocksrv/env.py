@@ -84,7 +84,7 @@ def apply(args: argparse.Namespace, env: Mapping[str, Any]) -> None:
         if getattr(args, key, None) is None:
             setattr(args, key, env.get(key, default))
     args.strict = args.strict or env.get("strict", False)  # a flag can only turn it on
-    args.known_models = args.known_models or env.get("known_models", False)
+    args.known_models = getattr(args, "known_models", False) or env.get("known_models", False)
 
 
 # Defaults of the arguments whose flag defaults to None (so that "not given" can be told apart).

@@ -201,3 +201,10 @@ def test_a_chat_request_to_an_embedding_model_is_refused(server, key):
     with pytest.raises(genai_errors.ClientError) as raised_gemini:
         client.models.generate_content(model="text-embedding-004", contents="Hi")
     assert raised_gemini.value.code == 404
+
+
+def test_known_models_from_the_environment():
+    from mocksrv.env import from_environ
+
+    assert from_environ({"MOCKSRV_KNOWN_MODELS": "1"}) == {"known_models": True}
+    assert from_environ({"MOCKSRV_KNOWN_MODELS": "off"}) == {"known_models": False}
