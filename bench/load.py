@@ -65,11 +65,21 @@ def request_body(stream: bool) -> dict:
 
 
 def build_request(
-    host: str, port: int, path: str, stream: bool, scenario: str | None, body: bytes | None = None
+    host: str,
+    port: int,
+    path: str,
+    stream: bool,
+    scenario: str | None,
+    body: bytes | None = None,
+    system_words: int = 0,
 ) -> bytes:
-    """`body`: the JSON to send (--body-json, e.g. an embeddings request) instead of the chat one."""
+    """`body`: the JSON to send (--body, --body-json: another route's request) instead of the chat
+    one; `system_words`: the chat one with a system prompt this long (repeated: prompt caching)."""
     if body is None:
-        body = json.dumps(request_body(stream), separators=(",", ":")).encode()
+        chat = request_body(stream)
+        if system_words:
+            chat["messages"][0]["content"] = " ".join(f"rule{i % 97} applies." for i in range(system_words))
+        body = json.dumps(chat, separators=(",", ":")).encode()
     raw = body.strip()
     lines = [
         f"POST {path} HTTP/1.1",
@@ -444,6 +454,7 @@ def main() -> int:
     parser.add_argument("--once", action="store_true", help="paced: one stream per connection")
     parser.add_argument("--timeout", type=float, default=60.0, help="paced: give up after this long")
     parser.add_argument("--body-json", type=Path, help="send this request body (default: the chat one)")
+    parser.add_argument("--system-words", type=int, default=0, help="a system prompt this many words long")
     args = parser.parse_args()
     if args.mode == "paced":
         args.stream = True
@@ -455,6 +466,7 @@ def main() -> int:
             args.stream,
             args.scenario,
             args.body.encode() if args.body else args.body_json.read_bytes() if args.body_json else None,
+            args.system_words,
         ),
         args.ttft_event,
     )

@@ -73,6 +73,8 @@ EMBED_ROWS: list[tuple[str, str, Path, list[str]]] = [
 # name, load.py arguments
 THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("nonstream", ["--conns", "100", "--duration", "3"]),
+    # ~2,000-token prompts, repeated: prompt-cache lookups and the ledger on every answer
+    ("nonstream-cached", ["--conns", "100", "--duration", "3", "--system-words", "700"]),
     ("stream-1", ["--stream", "--conns", "1", "--duration", "2"]),
     ("stream-100", ["--stream", "--conns", "100", "--duration", "3"]),
     ("stream-1000", ["--stream", "--conns", "1000", "--duration", "3", "--warmup", "1"]),

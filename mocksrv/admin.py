@@ -10,10 +10,11 @@ import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import clock, guard, heartbeat, inspector, openapi
+from . import clock, guard, heartbeat, inspector, ledger, openapi
 from .journal import select
 from .loader import check_document
 from .middleware import CAPTURE
+from .model_book import RUNTIME_MODELS, entry_of
 from .scenarios import RUNTIME_SCENARIOS, SERVER_SCENARIO, session_setting
 from .services import SERVICES, Services
 from .store import RUNTIME_FIXTURES
@@ -252,6 +253,28 @@ async def clear_cursors(request: web.Request) -> web.Response:
     return web.json_response({"cleared": True})
 
 
+async def usage_totals(request: web.Request) -> web.Response:
+    """Tokens, cache hits and cost per session, key and model (ledger.py)."""
+    filters = {k: v for k, v in request.query.items() if k in ("session", "key", "model")}
+    secret = request.config_dict[CAPTURE].session_secret
+    return web.json_response(await ledger.totals(services_of(request).state, secret, filters))
+
+
+async def add_models(request: web.Request) -> web.Response:
+    document = await read_document(request, "models")
+    if isinstance(document, web.Response):
+        return document
+    for model in document["models"]:
+        await services_of(request).state.put_document(RUNTIME_MODELS, model["id"], model)
+    return web.json_response({"added": [m["id"] for m in document["models"]]}, status=201)
+
+
+async def list_models(request: web.Request) -> web.Response:
+    services = services_of(request)
+    catalog = await services.model_book.current(services.state, services.catalog)
+    return web.json_response({"models": [entry_of(m) for m in catalog.models.values()]})
+
+
 def control_app() -> web.Application:
     app = web.Application(middlewares=[browser_guard, admin_auth])
     app.router.add_routes(
@@ -271,6 +294,9 @@ def control_app() -> web.Application:
             web.post("/reset", reset),
             web.delete("/cursors", clear_cursors),
             web.get("/clock", show_clock),
+            web.get("/usage", usage_totals),
+            web.get("/models", list_models),
+            web.post("/models", add_models),
             web.post("/clock", advance_clock),
             *inspector.routes(),
         ]

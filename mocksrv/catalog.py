@@ -62,6 +62,7 @@ class ModelInfo:
     shortenable: bool = False  # accepts a smaller `dimensions` / `outputDimensionality`
     thinking: bool = False
     thought_signatures: bool = False  # Gemini: function calls must come back with their signature
+    cache_min_tokens: int = 1024  # the shortest prompt prefix the provider caches
     display_name: str = ""
     owned_by: str = ""
     created: int = 0
@@ -139,6 +140,13 @@ class Catalog:
             return found
         default = self.defaults.get(family) or ModelInfo(id=name, family=family)
         return replace(default, id=name.removeprefix("models/"), known=False)
+
+    def extended(self, entries: Iterable[Mapping[str, Any]]) -> Catalog:
+        """A copy with these entries added (or replacing same-id ones)."""
+        catalog = Catalog(self.models.values(), self.defaults)
+        for entry in entries:
+            catalog.add(_model(entry))
+        return catalog
 
     def of_family(self, family: str) -> list[ModelInfo]:
         return [m for m in self.models.values() if m.family == family]

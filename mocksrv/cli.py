@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         help="reload fixture, scenario and model files when they change ($MOCKSRV_WATCH=1)",
     )
     serve.add_argument(
+        "--known-models",
+        action="store_true",
+        help="a model the catalog does not list gets the provider's not-found ($MOCKSRV_KNOWN_MODELS=1)",
+    )
+    serve.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -122,6 +127,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         strict=args.strict,
         lenient=args.lenient,
+        known_models=args.known_models,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         admin_token=args.admin_token,
         allowed_hosts=tuple(args.allowed_host),

@@ -6,15 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_MODELS = (
-    "gpt-4o",
-    "gpt-4o-mini",
-    "gpt-4.1",
-    "o3-mini",
-    "claude-sonnet-4-5",
-    "gemini-2.5-flash",
-)
-
 # Cursors a state store keeps per (session, fixture or scenario); past this the least recently
 # used goes (~1.2 MiB). A session idle while 10,000 others advanced starts its steps over.
 MAX_CURSORS = 10_000
@@ -59,6 +50,7 @@ class ServerConfig:
     seed: int = 0
     strict: bool = False
     lenient: bool = False  # accept conversations providers refuse (crossturn.py checks off)
+    known_models: bool = False  # a model the catalog does not list gets the provider's not-found
     api_keys: frozenset[str] | None = None  # None: any non-empty key is valid
     max_body_bytes: int = 8 * 1024 * 1024
     body_timeout_s: float = 30.0  # a request body must arrive within this (slow clients)
@@ -73,6 +65,5 @@ class ServerConfig:
     state_url: str | None = None  # None: in-process memory; redis://host:port/db shares state
     workers: int = 1  # processes sharing the port (SO_REUSEPORT)
     watch: bool = False  # reload fixture, scenario and model files when they change (reload.py)
-    models: tuple[str, ...] = field(default=DEFAULT_MODELS)
     # The speed layer (mocksrv/fast/); off, every request takes the plain path: same answers.
     fast_path: bool = field(default_factory=fast_path_default)

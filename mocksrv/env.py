@@ -52,6 +52,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "strict": ("MOCKSRV_STRICT", _flag),
     "lenient": ("MOCKSRV_LENIENT", _flag),
     "watch": ("MOCKSRV_WATCH", _flag),
+    "known_models": ("MOCKSRV_KNOWN_MODELS", _flag),
     "admin_token": ("MOCKSRV_ADMIN_TOKEN", str),
     "allowed_host": ("MOCKSRV_ALLOWED_HOST", _names),
     "dialect": ("MOCKSRV_DIALECT", str),
@@ -89,6 +90,7 @@ def apply(args: argparse.Namespace, env: Mapping[str, Any]) -> None:
     args.fast_path = not getattr(args, "no_fast_path", False) and env.get("fast_path", True)  # (one way)
     args.lenient = getattr(args, "lenient", False) or env.get("lenient", False)
     args.watch = getattr(args, "watch", False) or env.get("watch", False)
+    args.known_models = getattr(args, "known_models", False) or env.get("known_models", False)
 
 
 # Defaults of the arguments whose flag defaults to None (so that "not given" can be told apart).

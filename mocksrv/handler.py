@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from . import ledger, prompt_cache
+from .catalog import ModelInfo
 from .crossturn import check_turns
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -29,6 +31,8 @@ from .faults import Plan, StreamFaults
 from .generate import conversation_key, generate_reply, seed_for
 from .intake import check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
+from .limits import admit
+from .listing import models_answer
 from .model import Completion, ErrorKind, Reply, SSEEvent, Turn
 from .replay import replay
 from .scenarios import NO_PLAN, with_fixture_defaults
@@ -59,6 +63,8 @@ class Exchange:
     turn: Turn | None = None
     cached: Parsed | None = None  # the body's speed-layer entry, when its turn came from it
     renders: Renders | None = None  # its rendered templates (cached.renders)
+    info: ModelInfo | None = None  # the turn's catalog entry (limits.py): prompt caching and cost
+    stateful_usage: bool = False  # its usage depends on the prompt cache's state (prompt_cache.py)
     _key: int | None = None
 
     def conversation_key(self) -> int:
@@ -87,11 +93,10 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         incoming, entry = await read_incoming(request, dialect, route, services.config, trace, services.memo)
         ex.credential = check_auth(dialect, incoming, services.config)
         trace.session = ex.session = trace.session or ex.credential
-        if route.operation == "models":
-            models = dialect.render_models(list(services.config.models), int(time.time()))
-            return json_response(ex, models)
-        if route.operation == "model":
-            return json_response(ex, dialect.render_model(incoming.match_info["model"]))
+        catalog = await services.model_book.current(services.state, services.catalog)
+        if route.operation in ("models", "model"):
+            known = services.config.known_models
+            return json_response(ex, models_answer(dialect, route.operation, catalog, incoming, known))
         check_schema(dialect, route.operation, incoming, services.schemas, entry)
         check_turns(dialect, incoming, services.config, services.catalog, trace, entry)
         if route.operation == "info":  # a provider's own read-only answer (Ollama's show, version)
@@ -99,6 +104,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         turn = ex.turn = dialect.resolve(parse_turn(dialect, incoming, entry), services.catalog)
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))
+        ex.info = admit(dialect, catalog, turn, incoming, services.config.known_models)  # limits.py
         if entry.kept and entry.turn is turn:  # the speed layer's entry for this body and turn
             ex.cached, ex.renders = entry, entry.renders
         return await answer(ex)
@@ -116,6 +122,9 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
 async def answer(ex: Exchange) -> web.StreamResponse:
     """Plan, choose and shape (or recall how this body was answered), then render and write."""
     assert ex.turn is not None
+    ex.stateful_usage = prompt_cache.applies(ex.dialect, ex.turn, ex.info)
+    if ex.stateful_usage:  # the usage depends on the prompt cache's state: never a remembered answer
+        ex.cached = ex.renders = None
     key = ex.decision_key()  # read first: what is decided below holds for this epoch
     kept = recalled(ex.cached.decided if ex.cached is not None else None, key)
     if kept is not None:  # this body, caller and state were answered before: the same way
@@ -169,6 +178,19 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
     assert turn is not None
     ex.dialect.screen(shaped[0])
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
+    if ex.stateful_usage and ex.info is not None:
+        completion = await prompt_cache.with_cache_usage(
+            ex.services.state, ex.dialect, ex.info, ex.session, turn, completion
+        )
+    if ex.info is not None:
+        await ledger.bill(
+            ex.services,
+            ex.trace,
+            ex.info,
+            completion.usage,
+            ex.credential,
+            ex.request.headers.get(SESSION_HEADER),
+        )
     pacer = None
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).

@@ -53,6 +53,10 @@ class Trace:
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
     response_size: int | None = None  # the answer's length when only response_raw's head is kept
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
+    # What a generated answer used and cost (ledger.py); None for everything else.
+    model: str | None = None
+    usage: dict[str, int] | None = None
+    cost: float | None = None
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
@@ -276,6 +280,9 @@ class Entry:
             "events": trace.events,
             "ended_by": trace.ended_by,
             "violations": trace.violations,
+            "model": trace.model,
+            "usage": trace.usage,
+            "cost": trace.cost,
             "request": captured_request(trace, self.headers, self.url, self.capture),
             "response": captured_response(trace, self.capture.body_limit),
         }

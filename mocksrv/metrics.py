@@ -54,6 +54,8 @@ class Metrics:
         self.requests: dict[tuple[str, int, str], int] = {}  # (dialect, status, fixture)
         self.events: dict[str, int] = {}
         self.faults: dict[str, int] = {}
+        self.tokens: dict[tuple[str, str], int] = {}  # (model, type) -> tokens (ledger.py)
+        self.cost: dict[str, float] = {}  # model -> US dollars
         self.ttfb = Timings()
         self.duration = Timings()
         self.journal_size = 0
@@ -70,8 +72,17 @@ class Metrics:
             self.events[dialect] = self.events.get(dialect, 0) + trace.events
         for kind in trace.faults:
             self.faults[kind] = self.faults.get(kind, 0) + 1
+        if trace.usage is not None:
+            self._bill(trace.model or NONE, trace.usage, trace.cost or 0.0)
         self.ttfb.observe(dialect, entry.ttfb_s)
         self.duration.observe(dialect, entry.duration_s)
+
+    def _bill(self, model: str, usage: dict[str, int], cost: float) -> None:
+        for kind, count in usage.items():
+            if count:
+                key = (model, kind.removesuffix("_tokens"))
+                self.tokens[key] = self.tokens.get(key, 0) + count
+        self.cost[model] = self.cost.get(model, 0.0) + cost
 
     def collect(self) -> Iterator[Any]:
         """prometheus_client's collector protocol: the tallies as metric families, at scrape time."""
@@ -85,6 +96,17 @@ class Metrics:
         yield requests
         yield _counter("mocksrv_stream_events", "SSE events written.", "dialect", self.events)
         yield _counter("mocksrv_faults", "Injected faults, by kind.", "kind", self.faults)
+        tokens = CounterMetricFamily(
+            "mocksrv_tokens",
+            "Tokens of generated answers, by model and type (input, output, reasoning, cached, cache_write).",
+            labels=["model", "type"],
+        )
+        for (model, kind), count in self.tokens.items():
+            tokens.add_metric([model, kind], count)
+        yield tokens
+        yield _counter(
+            "mocksrv_cost_usd", "What generated answers cost at catalog prices.", "model", self.cost
+        )
         yield self.ttfb.family("mocksrv_ttfb_seconds", "Time to first byte.", "dialect")
         yield self.duration.family(
             "mocksrv_request_duration_seconds", "Time from request to the end of the answer.", "dialect"
@@ -98,7 +120,9 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _counter(name: str, documentation: str, label: str, tallies: dict[str, int]) -> CounterMetricFamily:
+def _counter(
+    name: str, documentation: str, label: str, tallies: dict[str, int] | dict[str, float]
+) -> CounterMetricFamily:
     family = CounterMetricFamily(name, documentation, labels=[label])
     for value, count in tallies.items():
         family.add_metric([value], count)

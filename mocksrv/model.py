@@ -10,6 +10,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from .tokens import estimate_tokens
+
 JSON = dict[str, Any]
 
 # A "token" is a word-sized piece of text: leading whitespace stays attached to its word.
@@ -104,7 +106,21 @@ class Turn:
 
     @cached_property
     def prompt_tokens(self) -> int:
-        return sum(count_tokens(m.text) for m in self.messages) + 3 * len(self.messages)
+        return sum(self.message_tokens(m) for m in self.messages)
+
+    @staticmethod
+    def message_tokens(message: Message) -> int:
+        """The BPE estimate (tokens.py) plus OpenAI's 3 tokens of framing per message."""
+        return estimate_tokens(message.text) + 3
+
+
+@dataclass(frozen=True, slots=True)
+class CachePoint:
+    """A prompt prefix a provider may cache: its hash, its tokens, how long it stays."""
+
+    digest: str
+    tokens: int
+    ttl_s: float
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,15 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int  # includes reasoning tokens, as OpenAI counts them
     reasoning_tokens: int = 0
+    # Parts of prompt_tokens that a prompt cache served or stored (prompt_cache.py).
+    cached_tokens: int = 0
+    cache_write: int = 0  # written with the 5-minute TTL
+    cache_write_1h: int = 0
+
+    @property
+    def uncached_prompt_tokens(self) -> int:
+        """Prompt tokens neither read from nor written to a cache (Anthropic's `input_tokens`)."""
+        return self.prompt_tokens - self.cached_tokens - self.cache_write - self.cache_write_1h
 
     @property
     def total_tokens(self) -> int:

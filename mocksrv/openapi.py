@@ -27,6 +27,7 @@ ANY_OBJECT: dict[str, Any] = {"type": "object"}
 MOCK_HEADERS = [
     ("X-Mock-Session", "Keys reply and scenario cursors (default: the API key)."),
     ("X-Mock-Scenario", "Run this request under a named scenario."),
+    ("X-Mock-Known-Models", "1: a model the catalog does not list is the provider's not-found; 0: answered."),
 ]
 
 

@@ -213,6 +213,16 @@ class MockSrv:
             listed = "\n".join(f"  {call.describe()}" for call in found)
             raise AssertionError(f"mocksrv: expected no request with {described(wanted)}, saw:\n{listed}")
 
+    def usage(self, model: str | None = None) -> dict[str, Any]:
+        """This test's own traffic totalled (optionally for one model): requests, input_tokens,
+        output_tokens, reasoning_tokens, cached_tokens, cache_write_tokens, cost_usd."""
+        query = {"session": self.session, **({"model": model} if model else {})}
+        return self._call("GET", "/usage?" + urllib.parse.urlencode(query))["totals"]
+
+    def cost(self, model: str | None = None) -> float:
+        """What this test's own answers cost in US dollars at the catalog's prices."""
+        return self.usage(model)["cost_usd"]
+
     def fixtures(self) -> list[dict[str, Any]]:
         """Every fixture the server knows (run-time first), as written."""
         return self._call("GET", "/fixtures")["fixtures"]

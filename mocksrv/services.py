@@ -11,6 +11,7 @@ from .config import ServerConfig
 from .fast.memo import BodyCache, RequestMemo
 from .live import Hub
 from .metrics import Metrics
+from .model_book import ModelBook
 from .scenarios import ScenarioBook
 from .schemas import SchemaRegistry
 from .state import StateStore
@@ -35,6 +36,7 @@ class Services:
     live: Hub = field(default_factory=Hub)  # journal entries pushed to the inspector page
     metrics: Metrics = field(default_factory=Metrics)  # one registry per server
     memo: BodyCache = field(default_factory=RequestMemo)  # repeated bodies parsed once (fast/memo.py)
+    model_book: ModelBook = field(default_factory=ModelBook)  # run-time additions to the catalog
 
     @property
     def fixtures(self) -> FixtureStore:

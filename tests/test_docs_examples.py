@@ -96,8 +96,8 @@ def run_block(block: Block, code: str, namespace: dict, pytester: pytest.Pyteste
 
 def run_as_test_file(block: Block, code: str, pytester: pytest.Pytester) -> None:
     pytester.makefile(".ini", pytest=PYTEST_INI)
-    pytester.makepyfile(**{f"test_docs_line{block.line}": code})
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    path = pytester.makepyfile(**{f"test_docs_line{block.line}": code})  # run alone: not earlier blocks
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", str(path))
     tests = len(re.findall(r"^(?:async )?def test_", code, re.MULTILINE))
     outcomes = result.parseoutcomes()
     assert tests and outcomes.get("passed") == tests and set(outcomes) <= {"passed", "warnings"}, (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import httpx2
 import ollama
@@ -182,12 +183,15 @@ def test_mid_stream_error_is_an_error_line(server):
         list(client(server, **{"X-Mock-Scenario": "midstream"}).chat(model="m", messages=USER, stream=True))
 
 
-def test_stream_faults_keep_ndjson_framing(server):
+def test_stream_faults_keep_ndjson_framing(make_server):
+    server = make_server()  # its own: keyless requests share one session on a shared server
+    session = f"ndjson-{uuid.uuid4().hex[:8]}"
+
     def lines_of(scenario: str) -> list[str]:
         response = httpx2.post(
             server.url + "/ollama/api/chat",
             json={"model": "m", "messages": USER},
-            headers={"X-Mock-Scenario": scenario},
+            headers={"X-Mock-Scenario": scenario, "X-Mock-Session": session},
         )
         return response.text.splitlines()
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
-from ..catalog import Catalog, bundled_catalog
+from ..catalog import Catalog, ModelInfo, bundled_catalog
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn
 from ..signing import DEFAULT_SIGNER, Signer
@@ -96,6 +96,30 @@ class TurnContext:
     prior_items: tuple[Any, ...] | None = None
 
 
+@dataclass(frozen=True)
+class LimitWording:
+    """How a provider words its model refusals (limits.py). Format fields: {model}, {tokens}
+    (the prompt's), {limit}, {value} (the requested output), {param}, {version} (API version)."""
+
+    context: str
+    output: str
+    unknown_model: str
+    not_chat_model: str  # a chat request to an embedding or moderation model
+    context_param: str | None = None
+    output_params: tuple[str, ...] = ("max_tokens",)  # the body's names for the output limit
+    output_code: str | None = None  # `detail` of the output error (an OpenAI `code`)
+
+
+@dataclass(frozen=True)
+class PromptCaching:
+    """How a provider caches prompt prefixes (prompt_cache.py)."""
+
+    explicit: bool = False  # the request marks its breakpoints (turn.extras["cache_points"])
+    step: int = 1  # cached counts grow in steps of this many tokens past the model's minimum
+    ttl_s: float = 300.0  # how long an unused prefix stays (explicit points carry their own)
+    report_writes: bool = False  # the usage tells tokens written to the cache apart
+
+
 def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -135,6 +159,9 @@ class Dialect:
         if self._catalog is None:
             self._catalog = bundled_catalog()
         return self._catalog
+
+    limit_wording: ClassVar[LimitWording | None] = None  # None: no model limits are enforced
+    prompt_caching: ClassVar[PromptCaching | None] = None  # None: usage never shows cached tokens
 
     # ---- request side -------------------------------------------------------------------
     def accept(self, body: JSON) -> JSON:
@@ -198,16 +225,21 @@ class Dialect:
     def encode_body(self, body: JSON) -> bytes:
         return orjson.dumps(body)
 
-    def render_models(self, models: list[str], created: int) -> JSON:
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        """The catalog's models of this dialect's family (GET .../models), paged as the provider pages."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
 
-    def render_model(self, model: str) -> JSON:
+    def render_model(self, model: ModelInfo) -> JSON:
         """One model's entry (GET .../models/{model})."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
 
     def render_info(self, incoming: Incoming) -> JSON:
         """A read-only answer about the server or a model (Ollama's /api/show, /api/version)."""
         raise MockError(ErrorKind.NOT_FOUND, "Unknown endpoint.")
+
+    def model_id(self, raw: str) -> str:
+        """The model a GET .../models/{model} path names."""
+        return raw
 
     def render_count(self, turn: Turn) -> JSON:
         """The token count of a request (Gemini countTokens)."""

@@ -8,12 +8,24 @@ Ids live in `anthropic.wire`, the error mapping in `anthropic.errors` (see there
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from ...catalog import ModelInfo
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
-from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext, dumps
+from ..base import (
+    AuthScheme,
+    Dialect,
+    ErrorResponse,
+    Incoming,
+    LimitWording,
+    PromptCaching,
+    RouteSpec,
+    TurnContext,
+    dumps,
+)
 from ..openai.chat import argument_fragments
 from . import errors, wire
 from .turns import check as check_anthropic_turns
@@ -48,12 +60,23 @@ class AnthropicMessages(Dialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/messages"),
         RouteSpec("POST", "/v1/messages/count_tokens", "count_tokens", stream=False),
+        RouteSpec("GET", "/v1/models", "models"),
+        RouteSpec("GET", "/v1/models/{model}", "model"),
     )
     auth = AuthScheme(bearer=True, headers=("x-api-key",))
     auth_hint = "x-api-key (or Bearer) + anthropic-version"
     schema_dir = "anthropic"
     endpoint = "messages"
     require_version: ClassVar[bool] = True
+    prompt_caching = PromptCaching(explicit=True, report_writes=True)  # `cache_control` breakpoints
+    limit_wording = LimitWording(
+        context="prompt is too long: {tokens} tokens > {limit} maximum",
+        output=(
+            "max_tokens: {value} > {limit}, which is the maximum allowed number of output tokens for {model}"
+        ),
+        unknown_model="model: {model}",
+        not_chat_model="model: {model}",
+    )
 
     # ---- parsing ------------------------------------------------------------------------
     def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
@@ -78,8 +101,29 @@ class AnthropicMessages(Dialect):
             response_schema=schema,
             show_reasoning=_thinking_enabled(body.get("thinking")),
             silent_reasoning=False,  # without `thinking` Claude does not think at all
-            extras={"tool_choice": _tool_choice(body.get("tool_choice"))},
+            extras={
+                "tool_choice": _tool_choice(body.get("tool_choice")),
+                "cache_points": wire.cache_points(body),
+            },
         )
+
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        page, has_more = wire.models_page(models, query)
+        return {
+            "data": [self.render_model(m) for m in page],
+            "has_more": has_more,
+            "first_id": page[0].id if page else None,
+            "last_id": page[-1].id if page else None,
+        }
+
+    def render_model(self, model: ModelInfo) -> JSON:
+        created = datetime.fromtimestamp(model.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "type": "model",
+            "id": model.id,
+            "display_name": model.display_name or model.id,
+            "created_at": created,
+        }
 
     def render_count(self, turn: Turn) -> JSON:
         return {"input_tokens": turn.prompt_tokens}  # what the answer's usage.input_tokens says
@@ -108,10 +152,13 @@ class AnthropicMessages(Dialect):
             "stop_reason": stop,
             "stop_sequence": sequence,
             "usage": {
-                "input_tokens": completion.usage.prompt_tokens,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
-                "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                "input_tokens": completion.usage.uncached_prompt_tokens,
+                "cache_creation_input_tokens": completion.usage.cache_write + completion.usage.cache_write_1h,
+                "cache_read_input_tokens": completion.usage.cached_tokens,
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": completion.usage.cache_write,
+                    "ephemeral_1h_input_tokens": completion.usage.cache_write_1h,
+                },
                 "output_tokens": output,
                 "service_tier": "standard",
             },

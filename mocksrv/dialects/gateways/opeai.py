@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ...model import JSON, ErrorKind, Usage
+from dataclasses import replace
+
+from ...model import JSON, Completion, ErrorKind, Usage
 from ..base import RouteSpec
 from ..openai.chat import OPENAI_ERRORS, OpenAIChat
+from ..openai.errors import OPENAI_LIMITS
 
 NEW_API_ERRORS = {
     **OPENAI_ERRORS,
@@ -27,8 +30,25 @@ class OpeaiChat(OpenAIChat):
     service_tier = None
     message_extras = {}
     reasoning_field = "reasoning_content"
+    limit_wording = replace(
+        OPENAI_LIMITS, unknown_model="分组 default 下模型 {model} 无可用渠道\uff08distributor\uff09"
+    )
+
+    def usage_body(self, completion: Completion) -> JSON:
+        # DeepSeek's counters, which new-api passes through: hits plus misses make the prompt.
+        u = completion.usage
+        hits = {
+            "prompt_cache_hit_tokens": u.cached_tokens,
+            "prompt_cache_miss_tokens": u.prompt_tokens - u.cached_tokens,
+        }
+        return {**super().usage_body(completion), **hits}
 
     def usage_details(self, u: Usage) -> tuple[JSON, JSON]:
-        prompt = {"cached_tokens": 0, "text_tokens": u.prompt_tokens, "audio_tokens": 0, "image_tokens": 0}
+        prompt = {
+            "cached_tokens": u.cached_tokens,
+            "text_tokens": u.prompt_tokens,
+            "audio_tokens": 0,
+            "image_tokens": 0,
+        }
         answer = {"text_tokens": u.completion_tokens - u.reasoning_tokens, "audio_tokens": 0}
         return prompt, {**answer, "reasoning_tokens": u.reasoning_tokens}

@@ -39,6 +39,7 @@ def bad(message: str, param: str | None = None) -> MockError:
 
 class GeminiEmbed(GeminiGenerate):
     endpoint = "embeddings"
+    limit_wording = None  # its own input limits (the chat limits judge generation requests)
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = embed_routes()
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import orjson
 
+from ...catalog import ModelInfo
 from ...errors import MockError
 from ...model import (
     JSON,
@@ -29,7 +30,16 @@ from ...model import (
     count_tokens,
     stops_of,
 )
-from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, TurnContext
+from ..base import (
+    AuthScheme,
+    Dialect,
+    ErrorResponse,
+    Incoming,
+    LimitWording,
+    PromptCaching,
+    RouteSpec,
+    TurnContext,
+)
 from .errors import error_headers, status_of
 from .turns import check as check_gemini_turns
 from .turns import thought_signature
@@ -64,6 +74,25 @@ def text_of(content: Any) -> str:
 
 class GeminiGenerate(Dialect):
     family = "gemini"
+    prompt_caching = PromptCaching()  # implicit caching: repeated prefixes, no request markers
+    limit_wording = LimitWording(
+        context="The input token count ({tokens}) exceeds the maximum number of tokens allowed ({limit}).",
+        output=(
+            "Unable to submit request because it has a maxOutputTokens value of {value} but the supported "
+            "range is from 1 (inclusive) to {limit_exclusive} (exclusive). Update the value and try again."
+        ),
+        unknown_model=(
+            "models/{model} is not found for API version {version}, or is not supported for "
+            "generateContent. Call ListModels to see the list of available models and their "
+            "supported methods."
+        ),
+        not_chat_model=(
+            "models/{model} is not found for API version {version}, or is not supported for "
+            "generateContent. Call ListModels to see the list of available models and their "
+            "supported methods."
+        ),
+        output_params=("generationConfig.maxOutputTokens",),
+    )
     name = "gemini"
     prefix = "/gemini"
     base_path = "/gemini"
@@ -185,7 +214,9 @@ class GeminiGenerate(Dialect):
     @staticmethod
     def usage_body(completion: Completion) -> JSON:
         u = completion.usage
-        return usage_metadata(u.prompt_tokens, u.completion_tokens - u.reasoning_tokens, u.reasoning_tokens)
+        return usage_metadata(
+            u.prompt_tokens, u.completion_tokens - u.reasoning_tokens, u.reasoning_tokens, u.cached_tokens
+        )
 
     # ---- streaming ----------------------------------------------------------------------
     def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:
@@ -196,7 +227,9 @@ class GeminiGenerate(Dialect):
             for position, (part, tokens, thought) in enumerate(steps):
                 spent[1 if thought else 0] += tokens
                 finish = FINISH.get(reply.finish, "OTHER") if position == len(steps) - 1 else None
-                usage = usage_metadata(prompt, spent[0], spent[1] + hidden_thoughts)
+                usage = usage_metadata(
+                    prompt, spent[0], spent[1] + hidden_thoughts, completion.usage.cached_tokens
+                )
                 body = self._response([candidate(index, [part], finish)], usage, completion)
                 yield SSEEvent(chunk_json(body), eol="\r\n", content="text" in part)
 
@@ -242,13 +275,20 @@ class GeminiGenerate(Dialect):
         # The real server pretty-prints every non-streamed body with a 2-space indent.
         return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
-    def render_models(self, models: list[str], created: int) -> JSON:
-        return {"models": [model_entry(m) for m in models]}
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        start, size = page_of(query, len(models))
+        body: JSON = {"models": [model_entry(m) for m in models[start : start + size]]}
+        if start + size < len(models):
+            body["nextPageToken"] = str(start + size)
+        return body
 
-    def render_model(self, model: str) -> JSON:
-        if ":" in model:  # GET on models/{model}:generateContent and the like: a wrong method
-            raise MockError(ErrorKind.METHOD_NOT_ALLOWED, f"Method GET is not allowed on models/{model}.")
-        return model_entry(model.removeprefix("models/"))  # every model name is served
+    def render_model(self, model: ModelInfo) -> JSON:
+        return model_entry(model)
+
+    def model_id(self, raw: str) -> str:
+        if ":" in raw:  # GET on models/{model}:generateContent and the like: a wrong method
+            raise MockError(ErrorKind.METHOD_NOT_ALLOWED, f"Method GET is not allowed on models/{raw}.")
+        return raw.removeprefix("models/")
 
     def render_count(self, turn: Turn) -> JSON:
         tokens = turn.prompt_tokens
@@ -268,13 +308,17 @@ def function_call_part(call: ToolCall) -> JSON:
     return {"functionCall": {"name": call.name, "args": args if isinstance(args, dict) else {}}}
 
 
-def usage_metadata(prompt: int, candidates: int, thoughts: int) -> JSON:
+def usage_metadata(prompt: int, candidates: int, thoughts: int, cached: int = 0) -> JSON:
     # proto3 JSON leaves zero counts out, so candidatesTokenCount / thoughtsTokenCount may be absent.
     usage: JSON = {"promptTokenCount": prompt}
+    if cached:  # implicit caching: part of promptTokenCount
+        usage["cachedContentTokenCount"] = cached
     if candidates:
         usage["candidatesTokenCount"] = candidates
     usage["totalTokenCount"] = prompt + candidates + thoughts
     usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
+    if cached:
+        usage["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": cached}]
     if thoughts:
         usage["thoughtsTokenCount"] = thoughts
     return usage
@@ -286,18 +330,34 @@ def response_id(completion_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def model_entry(model: str) -> JSON:
-    return {
-        "name": f"models/{model}",
+GENERATION_METHODS = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
+EMBEDDING_METHODS = ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 1000  # models.list's default and largest page
+
+
+def page_of(query: Mapping[str, str], total: int) -> tuple[int, int]:
+    """(first index, page size) from `pageSize` / `pageToken` (the token is an index here)."""
+    try:
+        size = min(max(int(query.get("pageSize") or PAGE_SIZE), 1), MAX_PAGE_SIZE)
+        start = min(max(int(query.get("pageToken") or 0), 0), total)
+    except ValueError:
+        raise MockError(ErrorKind.BAD_REQUEST, "Invalid page token or page size.") from None
+    return start, size
+
+
+def model_entry(model: ModelInfo) -> JSON:
+    embedding = model.kind == "embedding"
+    entry: JSON = {
+        "name": f"models/{model.id}",
         "version": "001",
-        "displayName": model,
-        "description": f"mocksrv stand-in for {model}.",
-        "inputTokenLimit": 1048576,
-        "outputTokenLimit": 65536,
-        "supportedGenerationMethods": ["generateContent", "countTokens"],
-        "temperature": 1,
-        "topP": 0.95,
-        "topK": 64,
-        "maxTemperature": 2,
-        "thinking": True,
+        "displayName": model.display_name or model.id,
+        "description": f"mocksrv stand-in for {model.id}.",
+        "inputTokenLimit": model.context_window,
+        "outputTokenLimit": model.max_output_tokens or 1,
+        "supportedGenerationMethods": EMBEDDING_METHODS if embedding else GENERATION_METHODS,
     }
+    if not embedding:
+        entry.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2})
+    if model.thinking:
+        entry["thinking"] = True
+    return entry

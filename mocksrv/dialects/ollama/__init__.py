@@ -6,9 +6,11 @@ No credential is needed (a local Ollama asks none); a Bearer key is read when se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from ...catalog import ModelInfo
 from ...errors import MockError
 from ...model import JSON, Completion, Message, Reply, SSEEvent, Turn, stops_of
 from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
@@ -145,8 +147,8 @@ class OllamaAPI(Dialect):
             return {"response": text, **({"thinking": thinking} if thinking else {})}
         return {"message": wire.message_body(reply, content=text, thinking=thinking)}
 
-    def render_models(self, models: list[str], created: int) -> JSON:
-        return {"models": [wire.tag_entry(m) for m in LOCAL_MODELS]}
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        return {"models": [wire.tag_entry(m) for m in LOCAL_MODELS]}  # a local runtime's own list
 
     def render_info(self, incoming: Incoming) -> JSON:
         if incoming.route.path == "/api/version":
@@ -186,7 +188,8 @@ class OllamaOpenAI(OpenAIChat):
     success_headers: ClassVar[dict[str, str]] = {}
     family = "ollama"
 
-    def render_models(self, models: list[str], created: int) -> JSON:
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        created = int(time.time())
         entries = [wire.tag_entry(m)["name"] for m in LOCAL_MODELS]
         return {
             "object": "list",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from ...catalog import ModelInfo
 from ...errors import MockError
 from ...model import JSON, Completion, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, Usage, stops_of
 from ...model import pieces as split_pieces
@@ -45,6 +46,7 @@ class OpenAIChat(OpenAIErrors):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/chat/completions"),
         RouteSpec("GET", "/v1/models", "models"),
+        RouteSpec("GET", "/v1/models/{model}", "model"),
     )
     auth = AuthScheme(bearer=True)
     auth_hint = "Authorization: Bearer <any key>"
@@ -175,7 +177,7 @@ class OpenAIChat(OpenAIErrors):
 
     def usage_details(self, u: Usage) -> tuple[JSON, JSON]:
         """(prompt_tokens_details, completion_tokens_details): where the variants differ."""
-        return {"cached_tokens": 0, "audio_tokens": 0}, {
+        return {"cached_tokens": u.cached_tokens, "audio_tokens": 0}, {
             "reasoning_tokens": u.reasoning_tokens,
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
@@ -241,9 +243,16 @@ class OpenAIChat(OpenAIErrors):
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
         return SSEEvent(dumps({"error": self.error_object(error)}))
 
-    def render_models(self, models: list[str], created: int) -> JSON:
-        data = [{"id": m, "object": "model", "created": created, "owned_by": "mocksrv"} for m in models]
-        return {"object": "list", "data": data}
+    def render_models(self, models: list[ModelInfo], query: Mapping[str, str]) -> JSON:
+        return {"object": "list", "data": [self.render_model(m) for m in models]}
+
+    def render_model(self, model: ModelInfo) -> JSON:
+        return {
+            "id": model.id,
+            "object": "model",
+            "created": model.created,
+            "owned_by": model.owned_by or "system",
+        }
 
 
 def _token_logprob(token: str, top: int) -> JSON:

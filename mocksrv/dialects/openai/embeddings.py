@@ -68,6 +68,7 @@ def context_error(limit: int, asked: int) -> MockError:
 
 class OpenAIEmbeddings(OpenAIChat):
     endpoint = "embeddings"
+    limit_wording = None  # its own input limits (the chat limits judge generation requests)
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = (RouteSpec("POST", "/v1/embeddings", "embeddings", stream=False),)
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ...errors import MockError
 from ...model import JSON, ErrorKind
-from ..base import Dialect, ErrorResponse
+from ..base import Dialect, ErrorResponse, LimitWording, PromptCaching
 
 # kind -> (status, type, code). Variants replace single entries.
 OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {
@@ -53,11 +53,33 @@ def duration(seconds: float) -> str:
     return f"{hours}h{text}" if hours else text
 
 
+OPENAI_LIMITS = LimitWording(
+    context=(
+        "This model's maximum context length is {limit} tokens. However, your messages resulted in "
+        "{tokens} tokens. Please reduce the length of the messages."
+    ),
+    output=(
+        "{param} is too large: {value}. This model supports at most {limit} completion tokens, "
+        "whereas you provided {value}."
+    ),
+    unknown_model="The model `{model}` does not exist or you do not have access to it.",
+    not_chat_model=(
+        "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
+        "Did you mean to use v1/completions?"
+    ),
+    context_param="messages",
+    output_params=("max_completion_tokens", "max_tokens"),
+    output_code="invalid_value",
+)
+
+
 class OpenAIErrors(Dialect):
     """Error envelope `{"error": {message, type, param, code}}`, its headers, success headers."""
 
     errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
     null_means_absent = True
+    limit_wording = OPENAI_LIMITS
+    prompt_caching = PromptCaching(step=128)  # automatic, from the model's minimum in 128-token steps
     null_kept = frozenset({"model", "messages", "input"})
     success_headers: ClassVar[dict[str, str]] = {
         "openai-version": "2020-10-01",
@@ -67,6 +89,8 @@ class OpenAIErrors(Dialect):
     }
 
     def _error_entry(self, error: MockError) -> tuple[int, str, str | None]:
+        if error.detail == "invalid_value":  # a parameter over the model's limit
+            return 400, "invalid_request_error", "invalid_value"
         if error.detail in ("route", "no_fixture"):  # mock-level misses: the same on every OpenAI-style API
             return OPENAI_ERRORS[error.kind][0], "invalid_request_error", None
         return self.errors[error.kind]

@@ -27,6 +27,7 @@ def moderation_inputs(value: Any) -> tuple[tuple[str, ...], tuple[bool, ...]]:
 
 class OpenAIModerations(OpenAIChat):
     endpoint = "moderations"
+    limit_wording = None  # its own input limits (the chat limits judge generation requests)
     routes = (RouteSpec("POST", "/v1/moderations", "moderations", stream=False),)
 
     def parse(self, incoming: Incoming) -> Turn:

@@ -14,7 +14,7 @@ from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
 from ..base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
 from .chat import text_of
-from .errors import OpenAIErrors
+from .errors import OPENAI_LIMITS, OpenAIErrors
 from .responses_turns import check as check_responses_turns
 from .wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
 
@@ -80,6 +80,14 @@ class OpenAIResponses(OpenAIErrors):
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"
     endpoint = "responses"
+    limit_wording = replace(
+        OPENAI_LIMITS,
+        context=(
+            "Your input exceeds the context window of this model. Please adjust your input and try again."
+        ),
+        context_param="input",
+        output_params=("max_output_tokens",),
+    )
 
     # ---- parsing ------------------------------------------------------------------------
     def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:

@@ -1,0 +1,39 @@
+"""The catalog as a request sees it: the loaded table plus models added at run time.
+
+Run-time entries (`POST /_mock/models`) live in the state store as documents, so every worker
+and replica answers from the same table; the merged catalog is rebuilt only when they change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .catalog import Catalog, ModelInfo
+from .state import StateStore
+
+RUNTIME_MODELS = "models"
+
+
+class ModelBook:
+    def __init__(self) -> None:
+        self._version: int = -1
+        self._base: Catalog | None = None
+        self._merged: Catalog | None = None
+
+    async def current(self, state: StateStore, base: Catalog) -> Catalog:
+        version, documents = await state.documents(RUNTIME_MODELS)
+        if not documents:
+            return base
+        if version != self._version or self._base is not base or self._merged is None:
+            self._merged = base.extended(documents)
+            self._version, self._base = version, base
+        return self._merged
+
+
+def entry_of(model: ModelInfo) -> dict[str, Any]:
+    """A catalog entry as JSON (what `GET /_mock/models` lists)."""
+    entry = dataclasses.asdict(model)
+    for name in ("modalities", "aliases"):
+        entry[name] = list(entry[name])
+    return entry
