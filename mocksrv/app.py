@@ -6,12 +6,13 @@ import functools
 
 from aiohttp import web
 
-from . import arrival, front, heartbeat, loader
+from . import arrival, front, heartbeat, loader, stateful
 from .admin import control_app
 from .catalog import load_catalog
 from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.base import Dialect, RouteSpec
+from .dialects.responses_routes import STATEFUL_OPERATIONS
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
 from .middleware import CAPTURE, DIALECT_BY_PREFIX, journal_middleware
@@ -54,6 +55,11 @@ def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[s
     return table
 
 
+def handler_of(route: RouteSpec):
+    """Generation goes through the one handler; stored responses and conversations through stateful/."""
+    return stateful.serve if route.operation in STATEFUL_OPERATIONS else handle
+
+
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
     """Redact every header and query key that carries a credential in some dialect."""
     headers = SENSITIVE_HEADERS.union(*(d.auth.secret_headers() for d in dialects))
@@ -68,7 +74,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     app[SERVICES] = services
     dialects = all_dialects()
     routes = [
-        app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
+        app.router.add_route(route.method, path, functools.partial(handler_of(route), dialect, route))
         for path, dialect, route in route_table(dialects, config.root_dialect)
     ]
     front.install(app, routes, middlewares)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import prebuilt, rendered
+from . import prebuilt, rendered, stateful
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -54,6 +54,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
             )
         check_schema(dialect, route.operation, incoming, services.schemas, parsed)
         turn = parse_turn(dialect, incoming, parsed)
+        turn = await stateful.prepare(services, dialect, incoming, turn, request)  # stored chains
         if route.operation == "count_tokens":
             return json_response(dialect, dialect.render_count(turn), request_id, trace)
         renders = parsed.renders if parsed is not None and parsed.turn is turn else None
@@ -64,6 +65,9 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         # A scenario's error lives in its plan, a local of the frames in its own traceback: a
         # cycle holding the whole request until a full GC pass. Dropping the traceback ends it.
         error.with_traceback(None)  # (the C-level setter: MockError is a frozen dataclass)
+        ended = await stateful.failed(services, request, error)  # a background run ends `failed`
+        if ended is not None:
+            return json_response(dialect, ended, request_id, trace)
         return error_response(dialect, error, request_id, trace)
     except StoreUnavailable:
         return error_response(dialect, STORE_DOWN, request_id, trace)
@@ -115,6 +119,9 @@ async def answer(
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
         remember(renders, epoch, credential, session, plan, choice, shaped)
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
+    queued = await stateful.keep(services, request, completion, turn, plan)  # stored responses
+    if queued is not None:  # a background run answers at once; polling shows its progress
+        return json_response(dialect, queued, request_id, trace)
     pacer = None
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).

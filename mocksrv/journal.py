@@ -52,6 +52,8 @@ class Trace:
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
     response_size: int | None = None  # the answer's length when only response_raw's head is kept
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
+    stored: str | None = None  # the id under which the answer was stored (stateful/)
+    continues: str | None = None  # the stored response this request continued
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
@@ -275,6 +277,8 @@ class Entry:
             "events": trace.events,
             "ended_by": trace.ended_by,
             "violations": trace.violations,
+            "stored": trace.stored,
+            "continues": trace.continues,
             "request": captured_request(trace, self.headers, self.url, self.capture),
             "response": captured_response(trace, self.capture.body_limit),
         }

@@ -24,6 +24,13 @@ OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {
     ErrorKind.METHOD_NOT_ALLOWED: (405, "invalid_request_error", "method_not_allowed"),
 }
 
+# MockError.detail values that are the error's own `code` (stored responses: mocksrv/stateful/).
+DETAIL_CODES: dict[str, str | None] = {
+    "previous_response_not_found": "previous_response_not_found",
+    "invalid_encrypted_content": "invalid_encrypted_content",
+    "stored_not_found": None,
+}
+
 MISSING_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with "
@@ -67,12 +74,14 @@ class OpenAIErrors(Dialect):
     }
 
     def _error_entry(self, error: MockError) -> tuple[int, str, str | None]:
-        if error.detail in ("route", "no_fixture"):  # mock-level misses: the same on every OpenAI-style API
+        # Mock-level misses and unknown stored ids: the same on every OpenAI-style API.
+        if error.detail in ("route", "no_fixture", "stored_not_found"):
             return OPENAI_ERRORS[error.kind][0], "invalid_request_error", None
         return self.errors[error.kind]
 
     def error_object(self, error: MockError) -> JSON:
         _, type_, code = self._error_entry(error)
+        code = DETAIL_CODES.get(error.detail, code) if error.detail else code
         message = error.text
         if error.kind is ErrorKind.AUTH and error.detail == "missing":
             message, code = MISSING_KEY_MESSAGE, None

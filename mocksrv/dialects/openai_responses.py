@@ -12,9 +12,10 @@ from typing import Any
 
 from ..errors import MockError
 from ..model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
-from .base import AuthScheme, Incoming, RouteSpec, dumps
+from .base import AuthScheme, Incoming, dumps
 from .openai_chat import text_of
 from .openai_common import OpenAIErrors
+from .responses_routes import responses_routes
 from .responses_wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
 
 # kind -> ResponseErrorCode of a failed response (the spec's enum has no finer server codes).
@@ -74,8 +75,9 @@ class OpenAIResponses(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes = (RouteSpec("POST", "/v1/responses"),)
+    routes = responses_routes("/v1")
     auth = AuthScheme(bearer=True)
+    stateful = True  # stores responses, chains turns (mocksrv/stateful/)
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"
 
@@ -99,6 +101,7 @@ class OpenAIResponses(OpenAIErrors):
                 "tool_choice": body.get("tool_choice"),
                 "echo": echo_fields(body),
                 "schema_name": fmt.get("name"),
+                "include": body.get("include") or (),
             },
         )
 
