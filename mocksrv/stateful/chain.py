@@ -31,7 +31,6 @@ from ..signing import Signer, signer_for
 from . import conversations, records
 from .items import messages_of, resources
 
-CONTEXT = "mocksrv.stateful"  # the request's Context, between prepare and keep/failed
 ENCRYPTED = "reasoning.encrypted_content"
 MAX_HISTORY_ITEMS = 2000  # a chain past this is the API's context-length error
 
@@ -46,6 +45,10 @@ class Context:
     previous: str | None
     conversation: str | None
     history: tuple[dict[str, Any], ...]
+
+
+# The request's Context, between prepare and keep/failed.
+CONTEXT = web.RequestKey("mocksrv.stateful", Context)
 
 
 @functools.lru_cache(maxsize=8)
