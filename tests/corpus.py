@@ -23,8 +23,8 @@ from corpus_data import (
 )
 
 from mocksrv.dialects import all_dialects
-from mocksrv.dialects.responses_routes import STATEFUL_OPERATIONS
 from mocksrv.dialects.base import Dialect, RouteSpec
+from mocksrv.dialects.responses_routes import STATEFUL_OPERATIONS
 from mocksrv.errors import MockError
 from mocksrv.model import ErrorKind
 from mocksrv.schemas import SchemaRegistry

@@ -263,3 +263,19 @@ def test_raw_bodies_match_the_official_schemas(live):
     missing = requests.get(f"{base}/responses/{made['id']}", headers=headers)
     assert missing.status_code == 404 and missing.json()["error"]["code"] is None
     assert requests.get(f"{base}/responses/x", headers={}).status_code == 401
+
+
+def test_the_pytest_handle_deletes_what_its_test_stored(live):
+    from mocksrv.pytest_plugin import MockSrv
+
+    handle = MockSrv(live.url)
+    mine = openai.OpenAI(base_url=handle.base_url("openai"), api_key=handle.api_key, max_retries=0)
+    made = mine.responses.create(model=MODEL, input="kept until teardown")
+    conversation = mine.conversations.create()
+    others = client(live).responses.create(model=MODEL, input="someone else's")
+    handle.close()
+    with pytest.raises(openai.NotFoundError):
+        mine.responses.retrieve(made.id)
+    with pytest.raises(openai.NotFoundError):
+        mine.conversations.retrieve(conversation.id)
+    assert mine.responses.retrieve(others.id).id == others.id
