@@ -165,6 +165,15 @@ def test_a_dropped_stream_resumes_after_its_last_event_to_the_full_text(live):
     assert "".join(received) == LONG == dropping.responses.retrieve(response_id).output_text
 
 
+def test_a_background_stream_is_numbered_and_replays_whole(live):
+    c = client(live)
+    events = list(c.responses.create(model=MODEL, input="stream it", background=True, stream=True))
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert events[0].response.background is True and events[-1].type == "response.completed"
+    replayed = list(c.responses.retrieve(events[0].response.id, stream=True))
+    assert [e.model_dump() for e in replayed] == [e.model_dump() for e in events]
+
+
 def test_encrypted_reasoning_comes_back_and_a_tampered_one_is_refused(live):
     token = uuid.uuid4().hex[:8]
     control_of(live)(
@@ -195,6 +204,16 @@ def test_encrypted_reasoning_comes_back_and_a_tampered_one_is_refused(live):
     with pytest.raises(openai.BadRequestError) as caught:
         c.responses.create(model="o4-mini", input=[tampered, {"role": "user", "content": "x"}], store=False)
     assert caught.value.body["code"] == "invalid_encrypted_content"
+    stored = c.responses.create(model="o4-mini", input=token)
+    again = c.responses.retrieve(stored.id, include=["reasoning.encrypted_content"])
+    assert (
+        next(i for i in again.output if i.type == "reasoning").encrypted_content
+        == reasoning.encrypted_content
+    )
+    assert (
+        next(i for i in c.responses.retrieve(stored.id).output if i.type == "reasoning").encrypted_content
+        is None
+    )
 
 
 def test_a_conversation_across_two_responses(live):

@@ -149,8 +149,9 @@ async def keep(
     if context is None or not context.store:
         return None
     queued_s, run_s = records.phases(plan, completion) if context.background else (0.0, 0.0)
-    if context.background and turn.stream:  # the stream itself is the run: it starts at once
-        queued_s = 0.0
+    if context.background and turn.stream:  # the stream itself is the run: it ends with it
+        paced = plan.latency is not None and plan.latency.paces
+        queued_s, run_s = 0.0, (queued_s + run_s) if paced else 0.0
     record = await _store(services, request, context, completion, turn, queued_s, run_s, None)
     if context.background and not turn.stream:
         return records.render(record, record["created_at"], turn.extras.get("signer"))
