@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -55,7 +56,7 @@ def route_table(dialects: tuple[Dialect, ...], root: str | None) -> list[tuple[s
     return table
 
 
-def handler_of(route: RouteSpec):
+def handler_of(route: RouteSpec) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Generation goes through the one handler; stored responses and conversations through stateful/."""
     return stateful.serve if route.operation in STATEFUL_OPERATIONS else handle
 

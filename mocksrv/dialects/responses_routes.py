@@ -25,21 +25,21 @@ STATEFUL_OPERATIONS = (
 
 
 def responses_routes(base: str) -> tuple[RouteSpec, ...]:
-    """Every Responses route below `base` (e.g. "/v1")."""
+    """Every Responses route below `base` (e.g. "/v1"); `stream=False`: answers JSON only."""
     one = f"{base}/responses/{{response_id}}"
     conversation = f"{base}/conversations/{{conversation_id}}"
     return (
         RouteSpec("POST", f"{base}/responses"),
         RouteSpec("GET", one, "response_get"),
-        RouteSpec("DELETE", one, "response_delete"),
-        RouteSpec("GET", f"{one}/input_items", "response_input_items"),
-        RouteSpec("POST", f"{one}/cancel", "response_cancel"),
-        RouteSpec("POST", f"{base}/conversations", "conversation_create"),
-        RouteSpec("GET", conversation, "conversation_get"),
-        RouteSpec("POST", conversation, "conversation_update"),
-        RouteSpec("DELETE", conversation, "conversation_delete"),
-        RouteSpec("GET", f"{conversation}/items", "conversation_items"),
-        RouteSpec("POST", f"{conversation}/items", "conversation_items_create"),
-        RouteSpec("GET", f"{conversation}/items/{{item_id}}", "conversation_item_get"),
-        RouteSpec("DELETE", f"{conversation}/items/{{item_id}}", "conversation_item_delete"),
+        RouteSpec("DELETE", one, "response_delete", stream=False),
+        RouteSpec("GET", f"{one}/input_items", "response_input_items", stream=False),
+        RouteSpec("POST", f"{one}/cancel", "response_cancel", stream=False),
+        RouteSpec("POST", f"{base}/conversations", "conversation_create", stream=False),
+        RouteSpec("GET", conversation, "conversation_get", stream=False),
+        RouteSpec("POST", conversation, "conversation_update", stream=False),
+        RouteSpec("DELETE", conversation, "conversation_delete", stream=False),
+        RouteSpec("GET", f"{conversation}/items", "conversation_items", stream=False),
+        RouteSpec("POST", f"{conversation}/items", "conversation_items_create", stream=False),
+        RouteSpec("GET", f"{conversation}/items/{{item_id}}", "conversation_item_get", stream=False),
+        RouteSpec("DELETE", f"{conversation}/items/{{item_id}}", "conversation_item_delete", stream=False),
     )

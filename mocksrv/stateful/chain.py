@@ -97,6 +97,8 @@ async def prepare(
 
 
 async def _history(services: Services, previous: Any, conversation: str | None) -> list[dict[str, Any]]:
+    if not (previous or conversation):
+        return []  # (no clock read: most requests continue nothing)
     now = await clock.now(services.state)
     if previous:
         record = await services.state.record_get(records.RESPONSE, str(previous), now)
@@ -108,10 +110,9 @@ async def _history(services: Services, previous: Any, conversation: str | None) 
                 detail="previous_response_not_found",
             )
         history = records.context_items(record)
-    elif conversation:
-        history = (await conversations.fetch(services, conversation, now, param="conversation"))["items"]
     else:
-        return []
+        assert conversation is not None
+        history = (await conversations.fetch(services, conversation, now, param="conversation"))["items"]
     if len(history) > MAX_HISTORY_ITEMS:
         raise MockError(
             ErrorKind.CONTEXT_LENGTH,
