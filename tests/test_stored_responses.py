@@ -298,3 +298,44 @@ def test_the_pytest_handle_deletes_what_its_test_stored(live):
     with pytest.raises(openai.NotFoundError):
         mine.conversations.retrieve(conversation.id)
     assert mine.responses.retrieve(others.id).id == others.id
+
+
+def test_every_stored_endpoint_answers_its_documented_schema(live):
+    """Each body against schemas/responses/<operation>.response, as /_mock/openapi.json says."""
+    from mocksrv.dialects.responses_routes import STATEFUL_OPERATIONS
+    from mocksrv.schemas import SchemaRegistry
+
+    schemas, seen = SchemaRegistry(), set()
+    headers = {"Authorization": "Bearer sk-schema"}
+    base = f"{live.url}/openai/v1"
+
+    def call(operation: str, method: str, path: str, body=None) -> dict:
+        answer = requests.request(method, base + path, headers=headers, json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+        name = schemas.for_operation("responses", operation, "response")
+        schemas.validator(name).validate(answer.json())
+        seen.add(operation)
+        return answer.json()
+
+    made = requests.post(f"{base}/responses", headers=headers, json={"model": MODEL, "input": "hi"}).json()
+    run = requests.post(
+        f"{base}/responses", headers=headers, json={"model": MODEL, "input": "x", "background": True}
+    )
+    call("response_get", "GET", f"/responses/{made['id']}")
+    call("response_input_items", "GET", f"/responses/{made['id']}/input_items")
+    call("response_cancel", "POST", f"/responses/{run.json()['id']}/cancel")
+    call("response_delete", "DELETE", f"/responses/{made['id']}")
+    conv = call(
+        "conversation_create", "POST", "/conversations", {"items": [{"role": "user", "content": "a"}]}
+    )
+    one = f"/conversations/{conv['id']}"
+    call("conversation_get", "GET", one)
+    call("conversation_update", "POST", one, {"metadata": {"k": "v"}})
+    added = call(
+        "conversation_items_create", "POST", f"{one}/items", {"items": [{"role": "user", "content": "b"}]}
+    )
+    call("conversation_items", "GET", f"{one}/items")
+    call("conversation_item_get", "GET", f"{one}/items/{added['first_id']}")
+    call("conversation_item_delete", "DELETE", f"{one}/items/{added['first_id']}")
+    call("conversation_delete", "DELETE", one)
+    assert seen == set(STATEFUL_OPERATIONS)
