@@ -339,3 +339,14 @@ def test_every_stored_endpoint_answers_its_documented_schema(live):
     call("conversation_item_delete", "DELETE", f"{one}/items/{added['first_id']}")
     call("conversation_delete", "DELETE", one)
     assert seen == set(STATEFUL_OPERATIONS)
+
+
+def test_reset_forgets_stored_responses_and_conversations(make_server):
+    server = make_server()
+    c = client(server)
+    made, conversation = c.responses.create(model=MODEL, input="soon gone"), c.conversations.create()
+    assert requests.post(f"{server.url}/_mock/reset", json={}, timeout=10).status_code == 200
+    with pytest.raises(openai.NotFoundError):
+        c.responses.retrieve(made.id)
+    with pytest.raises(openai.NotFoundError):
+        c.conversations.retrieve(conversation.id)
