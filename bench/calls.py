@@ -62,10 +62,10 @@ class CountingTransport(asyncio.Transport):
     def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None: ...
 
 
-def raw_request(stream: bool) -> bytes:
-    body = json.dumps(request_body(stream), separators=(",", ":")).encode()
+def raw_request(stream: bool, path: str = PATH, payload: dict | None = None) -> bytes:
+    body = json.dumps(payload or request_body(stream), separators=(",", ":")).encode()
     head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-bench\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-bench\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -90,13 +90,15 @@ async def answered(
         await asyncio.sleep(0)
 
 
-async def calls_per_answer(app: web.Application, stream: bool, requests: int) -> float:
+async def calls_per_answer(
+    app: web.Application, stream: bool, requests: int, request: bytes | None = None
+) -> float:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         protocol, transport = runner.server(), CountingTransport()
         protocol.connection_made(transport)
-        request = raw_request(stream)
+        request = request or raw_request(stream)
         start = transport.written
         protocol.data_received(request)
         size = await _settled(transport) - start
@@ -120,6 +122,35 @@ async def main(requests: int) -> None:
         bare = await calls_per_answer(make_app(bodies[False], bodies[True]), stream, requests)
         mock = await calls_per_answer(create_app(config, build_services(config)), stream, requests)
         print(f"calls per {label:<18}{bare:>14.0f}{mock:>10.0f}")
+    for label, calls in await stored_rows(config, requests):  # stateful Responses: mocksrv only
+        print(f"calls per {label:<18}{'':>14}{calls:>10.0f}")
+
+
+RESPONSES_PATH = "/openai/v1/responses"
+
+
+async def stored_rows(config: ServerConfig, requests: int) -> list[tuple[str, float]]:
+    """A stored Responses answer, and one continuing a stored response (previous_response_id)."""
+    services = build_services(config)  # one state store: the chained request needs the first
+    first = {"model": "gpt-4o", "input": "Hello, bench."}
+    answer = await answer_to(create_app(config, services), raw_request(False, RESPONSES_PATH, first))
+    chained = {**first, "input": "And again.", "previous_response_id": json.loads(answer)["id"]}
+    rows = []
+    for label, body in (("stored response", first), ("chained response", chained)):
+        request = raw_request(False, RESPONSES_PATH, body)
+        rows.append((label, await calls_per_answer(create_app(config, services), False, requests, request)))
+    return rows
+
+
+async def answer_to(app: web.Application, request: bytes) -> bytes:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    protocol, transport = runner.server(), Capturing()
+    protocol.connection_made(transport)
+    protocol.data_received(request)
+    await _settled(transport)
+    await runner.cleanup()
+    return b"".join(transport.chunks).partition(b"\r\n\r\n")[2]
 
 
 async def captured_body(config: ServerConfig, stream: bool) -> bytes:

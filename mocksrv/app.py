@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import heartbeat, reload
+from . import heartbeat, reload, stateful
 from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects, route_table
-from .dialects.base import Dialect
+from .dialects.base import Dialect, RouteSpec
+from .dialects.openai.responses_routes import STATEFUL_OPERATIONS
 from .fast import arrival, front
 from .fast.memo import body_cache
 from .fileset import load_files
@@ -32,6 +34,11 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
     return Services(config, schemas, state, load_files(config, schemas, state), memo=memo)
 
 
+def handler_of(route: RouteSpec) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Generation goes through the one handler; stored responses and conversations through stateful/."""
+    return stateful.serve if route.operation in STATEFUL_OPERATIONS else handle
+
+
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:
     """Redact every header and query key that carries a credential in some dialect."""
     headers = SENSITIVE_HEADERS.union(*(d.auth.secret_headers() for d in dialects))
@@ -47,7 +54,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     dialects = all_dialects(signer_for(config.seed, config.admin_token), config.seed, services.catalog)
     table = route_table(dialects, config.root_dialect)
     routes = [
-        app.router.add_route(route.method, path, functools.partial(handle, dialect, route))
+        app.router.add_route(route.method, path, functools.partial(handler_of(route), dialect, route))
         for path, dialect, route in table
     ]
     app[ROUTE_OWNER] = {added: dialect for added, (_, dialect, _) in zip(routes, table, strict=True)}

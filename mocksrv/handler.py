@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from . import ledger, prompt_cache
+from . import ledger, prompt_cache, stateful
 from .catalog import ModelInfo
 from .crossturn import check_turns
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
@@ -102,6 +102,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         if route.operation == "info":  # a provider's own read-only answer (Ollama's show, version)
             return json_response(ex, dialect.render_info(incoming))
         turn = ex.turn = dialect.resolve(parse_turn(dialect, incoming, entry), services.catalog)
+        turn = ex.turn = await stateful.prepare(services, dialect, incoming, turn, request)  # stored chains
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))
         ex.info = admit(dialect, catalog, turn, incoming, services.config.known_models)  # limits.py
@@ -114,6 +115,9 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         # A scenario's error lives in its plan, a local of the frames in its own traceback: a
         # cycle holding the whole request until a full GC pass. Dropping the traceback ends it.
         error.with_traceback(None)  # (the C-level setter: MockError is a frozen dataclass)
+        ended = await stateful.failed(services, request, error)  # a background run ends `failed`
+        if ended is not None:
+            return json_response(ex, ended)
         return error_response(dialect, error, ex.request_id, trace)
     except StoreUnavailable:
         return error_response(dialect, STORE_DOWN, ex.request_id, trace)
@@ -191,6 +195,9 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
             ex.credential,
             ex.request.headers.get(SESSION_HEADER),
         )
+    queued = await stateful.keep(ex.services, ex.request, completion, turn, plan)  # stored responses
+    if queued is not None:  # a background run answers at once; polling shows its progress
+        return json_response(ex, queued)
     pacer = None
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).

@@ -57,6 +57,8 @@ class Trace:
     model: str | None = None
     usage: dict[str, int] | None = None
     cost: float | None = None
+    stored: str | None = None  # the id under which the answer was stored (stateful/)
+    continues: str | None = None  # the stored response this request continued
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
@@ -283,6 +285,8 @@ class Entry:
             "model": trace.model,
             "usage": trace.usage,
             "cost": trace.cost,
+            "stored": trace.stored,
+            "continues": trace.continues,
             "request": captured_request(trace, self.headers, self.url, self.capture),
             "response": captured_response(trace, self.capture.body_limit),
         }

@@ -7,6 +7,7 @@ the `mocksrv_config` fixture (whose default reads the `mocksrv_fixtures` ini opt
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import urllib.error
@@ -62,6 +63,11 @@ class RequestEntry(_RedactedSession):
     violations: list[str]
     request: dict[str, Any]  # method, path, query, headers (credentials redacted), body
     response: dict[str, Any]
+    model: str | None  # what a generated answer used and cost (ledger.py)
+    usage: dict[str, int] | None
+    cost: float | None
+    stored: str | None  # the id a Responses answer was stored under (stateful/)
+    continues: str | None  # the stored response it continued
 
 
 class MockSrvError(Exception):
@@ -235,7 +241,9 @@ class MockSrv:
         self._bound = False
 
     def close(self) -> None:
-        """Undo what this handle added: its fixtures and its session's scenario binding."""
+        """Undo what this handle added: its fixtures, its session's scenario binding, and the
+        responses and conversations its session's traffic stored (found in the journal)."""
+        self.forget_stored()
         for fixture_id in reversed(self._fixture_ids):
             self._call("DELETE", f"/fixtures/{urllib.parse.quote(fixture_id, safe='')}", missing_ok=True)
         self._fixture_ids.clear()
@@ -245,6 +253,19 @@ class MockSrv:
         for name in reversed(self._scenario_names):
             self._call("DELETE", f"/scenarios/{urllib.parse.quote(name, safe='')}", missing_ok=True)
         self._scenario_names.clear()
+
+    def forget_stored(self) -> list[str]:
+        """Delete every response and conversation this session stored that is still kept; their ids."""
+        stored = [e["stored"] for e in self.requests() if e["stored"]]
+        for stored_id in stored:
+            kind = "conversations" if stored_id.startswith("conv_") else "responses"
+            url = f"{self.url}/openai/v1/{kind}/{urllib.parse.quote(stored_id, safe='')}"
+            request = urllib.request.Request(url, method="DELETE")
+            request.add_header("Authorization", f"Bearer {self.api_key}")
+            # An HTTPError: already gone (deleted by the test, expired, reset).
+            with contextlib.suppress(urllib.error.HTTPError):
+                _OPENER.open(request, timeout=30).close()
+        return stored
 
     def __repr__(self) -> str:
         return f"<MockSrv {self.url} session={self.session}>"

@@ -135,6 +135,7 @@ class Dialect:
     schema_dir: ClassVar[str]
     family: ClassVar[str] = "openai"  # which model-catalog family (catalog.py) its names belong to
     auth_hint: ClassVar[str] = ""
+    stateful: ClassVar[bool] = False  # keeps its answers for later requests (mocksrv/stateful/)
     stream_content_type: ClassVar[str] = "text/event-stream; charset=utf-8"
     # A top-level `null` is taken as the parameter left out (the OpenAI API does so although
     # its OpenAPI document declares few nulls), except for `null_kept`: the required

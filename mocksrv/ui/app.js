@@ -149,7 +149,14 @@ function select(id, focus) {
   selectedId = id;
   const tr = rowOf(id);
   if (tr) tr.setAttribute("aria-current", "true");
-  showDetail(e, focus);
+  showDetail(e, focus, follow);
+}
+
+/** The entry that stored a response (a chained request's predecessor); opened when `open`. */
+function follow(storedId, open) {
+  const found = [...entries.values()].find((x) => x.stored === storedId);
+  if (found && open) select(String(found.id), true);
+  return Boolean(found);
 }
 
 function onRowKey(event) {

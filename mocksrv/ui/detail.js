@@ -2,7 +2,16 @@
 
 import { $, el, gist, ms, parsed, pretty, stepText } from "./util.js";
 
-function summary(e) {
+/** "continues": the predecessor's id, a button opening its entry when the page holds it. */
+function chainLink(e, follow) {
+  const target = follow && follow(e.continues, false);
+  if (!target) return el("dd", { text: `${e.continues} (not in this page's history)` });
+  const button = el("button", { type: "button", class: "link", "data-continues": e.continues, text: e.continues });
+  button.addEventListener("click", () => follow(e.continues, true));
+  return el("dd", {}, button);
+}
+
+function summary(e, follow) {
   const items = [
     ["status", `${e.status || "—"}${e.ended_by ? ` (${e.ended_by})` : ""}`],
     ["request", `${e.method} ${e.path}`],
@@ -14,8 +23,11 @@ function summary(e) {
     ["events", String(e.events || 0)],
     ["time", new Date(e.time * 1000).toISOString()],
   ];
+  if (e.stored) items.push(["stored as", e.stored]);
   if (e.violations && e.violations.length) items.push(["schema", e.violations.join("; ")]);
-  return items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]);
+  const shown = items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]);
+  if (e.continues) shown.push(el("dt", { text: "continues" }), chainLink(e, follow));
+  return shown;
 }
 
 /** One line per event: its time, a bar placing it on the request's time line, its gist; open for all. */
@@ -48,9 +60,10 @@ function responseView(e) {
   return [el("pre", { class: "code", tabindex: "0", text: pretty(response.body) })];
 }
 
-export function showDetail(e, focus) {
+/** `follow(storedId, open)`: whether the entry that stored `storedId` is known; opens it if `open`. */
+export function showDetail(e, focus, follow) {
   $("detail-title").textContent = `${e.method} ${e.path} → ${e.status || "—"}`;
-  $("summary").replaceChildren(...summary(e));
+  $("summary").replaceChildren(...summary(e, follow));
   const request = e.request || {};
   const query = request.query && Object.keys(request.query).length ? `\n\nquery: ${pretty(request.query)}` : "";
   $("req-headers").textContent = pretty(request.headers) + query;

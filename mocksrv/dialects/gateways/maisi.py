@@ -7,6 +7,7 @@ from ..base import AuthScheme, RouteSpec
 from ..gemini.generate import GeminiGenerate
 from ..openai.chat import OpenAIChat
 from ..openai.responses import OpenAIResponses
+from ..openai.responses_routes import responses_routes
 
 
 class MaisiChat(OpenAIChat):
@@ -26,7 +27,7 @@ class MaisiResponses(OpenAIResponses):
     name = "maisi"
     prefix = "/maisi"
     base_path = "/maisi/v1"
-    routes = (RouteSpec("POST", "/v1/responses"),)
+    routes = responses_routes("/v1")
 
 
 class MaisiMessages(AnthropicMessages):

@@ -6,6 +6,7 @@ from ...model import JSON
 from ..base import RouteSpec
 from ..openai.chat import OpenAIChat
 from ..openai.responses import OpenAIResponses
+from ..openai.responses_routes import responses_routes
 
 # Its docs send empty objects as placeholders; a compatible server treats them as absent.
 PLACEHOLDER_FIELDS = ("stop", "tool_choice", "response_format", "logit_bias")
@@ -33,4 +34,4 @@ class MountseaResponses(OpenAIResponses):
     name = "mountsea"
     prefix = "/mountsea"
     base_path = "/mountsea/chat"
-    routes = (RouteSpec("POST", "/chat/v1/responses"), RouteSpec("POST", "/chat/responses"))
+    routes = responses_routes("/chat/v1") + responses_routes("/chat")

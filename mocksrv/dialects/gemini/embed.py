@@ -9,11 +9,11 @@ vectors stay comparable.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn, count_tokens
-from ..base import Incoming, RouteSpec
+from ..base import Incoming, LimitWording, RouteSpec
 from ..embedding_wire import as_float_list, full_size, vectors_of
 from .generate import VERSIONS, GeminiGenerate, text_of
 from .wire import camelize, unknown_name
@@ -39,7 +39,8 @@ def bad(message: str, param: str | None = None) -> MockError:
 
 class GeminiEmbed(GeminiGenerate):
     endpoint = "embeddings"
-    limit_wording = None  # its own input limits (the chat limits judge generation requests)
+    # Its own input limits; the chat limits judge generation requests.
+    limit_wording: ClassVar[LimitWording | None] = None
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = embed_routes()
 

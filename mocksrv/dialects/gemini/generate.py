@@ -75,7 +75,7 @@ def text_of(content: Any) -> str:
 class GeminiGenerate(Dialect):
     family = "gemini"
     prompt_caching = PromptCaching()  # implicit caching: repeated prefixes, no request markers
-    limit_wording = LimitWording(
+    limit_wording: ClassVar[LimitWording | None] = LimitWording(
         context="The input token count ({tokens}) exceeds the maximum number of tokens allowed ({limit}).",
         output=(
             "Unable to submit request because it has a maxOutputTokens value of {value} but the supported "

@@ -7,11 +7,11 @@ shortenable models (the catalog's `shortenable`), as OpenAI answers ada-002 with
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn
-from ..base import ErrorResponse, Incoming, RouteSpec
+from ..base import ErrorResponse, Incoming, LimitWording, RouteSpec
 from ..embedding_wire import all_base64, as_float_list, full_size, vectors_of
 from ..gateways.maisi import MaisiChat
 from ..gateways.opeai import OpeaiChat
@@ -68,7 +68,8 @@ def context_error(limit: int, asked: int) -> MockError:
 
 class OpenAIEmbeddings(OpenAIChat):
     endpoint = "embeddings"
-    limit_wording = None  # its own input limits (the chat limits judge generation requests)
+    # Its own input limits; the chat limits judge generation requests.
+    limit_wording: ClassVar[LimitWording | None] = None
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = (RouteSpec("POST", "/v1/embeddings", "embeddings", stream=False),)
 

@@ -24,6 +24,13 @@ OPENAI_ERRORS: dict[ErrorKind, tuple[int, str, str | None]] = {
     ErrorKind.METHOD_NOT_ALLOWED: (405, "invalid_request_error", "method_not_allowed"),
 }
 
+# MockError.detail values that are the error's own `code` (stored responses: mocksrv/stateful/).
+DETAIL_CODES: dict[str, str | None] = {
+    "previous_response_not_found": "previous_response_not_found",
+    "invalid_encrypted_content": "invalid_encrypted_content",
+    "stored_not_found": None,
+}
+
 MISSING_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with "
@@ -78,7 +85,7 @@ class OpenAIErrors(Dialect):
 
     errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
     null_means_absent = True
-    limit_wording = OPENAI_LIMITS
+    limit_wording: ClassVar[LimitWording | None] = OPENAI_LIMITS
     prompt_caching = PromptCaching(step=128)  # automatic, from the model's minimum in 128-token steps
     null_kept = frozenset({"model", "messages", "input"})
     success_headers: ClassVar[dict[str, str]] = {
@@ -91,12 +98,17 @@ class OpenAIErrors(Dialect):
     def _error_entry(self, error: MockError) -> tuple[int, str, str | None]:
         if error.detail == "invalid_value":  # a parameter over the model's limit
             return 400, "invalid_request_error", "invalid_value"
-        if error.detail in ("route", "no_fixture"):  # mock-level misses: the same on every OpenAI-style API
+        if error.detail in (
+            "route",
+            "no_fixture",
+            "stored_not_found",
+        ):  # mock-level misses: the same on every OpenAI-style API
             return OPENAI_ERRORS[error.kind][0], "invalid_request_error", None
         return self.errors[error.kind]
 
     def error_object(self, error: MockError) -> JSON:
         _, type_, code = self._error_entry(error)
+        code = DETAIL_CODES.get(error.detail, code) if error.detail else code
         message = error.text
         if error.kind is ErrorKind.AUTH and error.detail == "missing":
             message, code = MISSING_KEY_MESSAGE, None

@@ -3,12 +3,12 @@ multimodal parts (text and image_url, one result for them all)."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from ... import moderation
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn
-from ..base import Incoming, RouteSpec
+from ..base import Incoming, LimitWording, RouteSpec
 from .chat import OpenAIChat
 
 DEFAULT_MODEL = "omni-moderation-latest"
@@ -27,7 +27,8 @@ def moderation_inputs(value: Any) -> tuple[tuple[str, ...], tuple[bool, ...]]:
 
 class OpenAIModerations(OpenAIChat):
     endpoint = "moderations"
-    limit_wording = None  # its own input limits (the chat limits judge generation requests)
+    # Its own input limits; the chat limits judge generation requests.
+    limit_wording: ClassVar[LimitWording | None] = None
     routes = (RouteSpec("POST", "/v1/moderations", "moderations", stream=False),)
 
     def parse(self, incoming: Incoming) -> Turn:

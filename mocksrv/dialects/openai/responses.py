@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, SSEEvent, ToolCall, ToolSpec, Turn
-from ..base import AuthScheme, Incoming, RouteSpec, TurnContext, dumps
+from ..base import AuthScheme, Incoming, TurnContext, dumps
 from .chat import text_of
 from .errors import OPENAI_LIMITS, OpenAIErrors
+from .responses_routes import responses_routes
 from .responses_turns import check as check_responses_turns
 from .wire import as_dict, echo_fields, failed_response, final_response, stream_payloads
 
@@ -75,8 +76,9 @@ class OpenAIResponses(OpenAIErrors):
     name = "openai"
     prefix = "/openai"
     base_path = "/openai/v1"
-    routes: ClassVar[tuple[RouteSpec, ...]] = (RouteSpec("POST", "/v1/responses"),)
+    routes = responses_routes("/v1")
     auth = AuthScheme(bearer=True)
+    stateful = True  # stores responses, chains turns (mocksrv/stateful/)
     auth_hint = "Authorization: Bearer <any key>"
     schema_dir = "responses"
     endpoint = "responses"
@@ -113,6 +115,7 @@ class OpenAIResponses(OpenAIErrors):
                 "tool_choice": body.get("tool_choice"),
                 "echo": echo_fields(body),
                 "schema_name": fmt.get("name"),
+                "include": body.get("include") or (),
             },
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...model import JSON, Completion, Reply, Turn, pieces
 from .chat import argument_fragments
+from .responses_sealed import seal
 
 Payload = tuple[JSON, bool]  # (event data without sequence_number, carries generated text)
 
@@ -45,6 +46,7 @@ def echo_fields(body: JSON) -> JSON:
     reasoning = as_dict(body.get("reasoning"))
     tools = body["tools"] if isinstance(body.get("tools"), list) else []
     echo = {
+        "background": bool(body.get("background")),
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
         "max_tool_calls": body.get("max_tool_calls"),
@@ -68,9 +70,18 @@ def echo_fields(body: JSON) -> JSON:
         "user": body.get("user"),
         "metadata": _or(body.get("metadata"), {}),
     }
+    if conversation_of(body) is not None:
+        echo["conversation"] = {"id": conversation_of(body)}
     if echo["user"] is None:
         del echo["user"]  # real traffic says `"user": null`, but the spec types it string-only
     return echo
+
+
+def conversation_of(body: JSON) -> str | None:
+    """The `conversation` parameter's id: a string, or an object with an `id`."""
+    value = body.get("conversation")
+    value = value.get("id") if isinstance(value, dict) else value
+    return value if isinstance(value, str) and value else None
 
 
 # ---- ids and the response object ------------------------------------------------------------
@@ -145,6 +156,9 @@ def output_items(completion: Completion, turn: Turn) -> list[JSON]:
     if reply.reasoning:
         summary = [{"type": "summary_text", "text": reply.reasoning}] if turn.show_reasoning else []
         items.append({"id": item_id("rs", completion, 0), "type": "reasoning", "summary": summary})
+        signer = turn.extras.get("signer")  # set when `include` asks for reasoning.encrypted_content
+        if signer is not None:
+            items[-1]["encrypted_content"] = seal(signer, reply.reasoning)
     if reply.content or not (reply.tool_calls or reply.reasoning):
         part = {"type": "output_text", "annotations": [], "logprobs": [], "text": reply.content or ""}
         items.append(

@@ -1,0 +1,14 @@
+"""Stateful Responses: stored responses, chained turns, background runs, conversations.
+
+The handler calls three hooks (chain.py): `prepare` before a Responses request is answered
+(the stored chain or conversation becomes part of its Turn), `keep` once its completion
+exists (the response is stored), `failed` when a background run's request fails (the run
+ends `failed`). api.py serves the read/write endpoints (GET/DELETE a response, its input
+items, cancel, conversations). Everything lives in the state store (memory or Redis), so
+every worker and replica sees the same responses.
+"""
+
+from .api import serve
+from .chain import failed, keep, prepare
+
+__all__ = ["failed", "keep", "prepare", "serve"]
