@@ -37,6 +37,7 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
         config.scenario,
         config.seed,
         config.max_delay_ms,
+        custom.limits or bundled.limits,
     )
     if config.scenario and config.scenario not in scenarios.files:
         from .errors import ConfigError

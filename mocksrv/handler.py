@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import prebuilt, rendered
+from . import limits, prebuilt, rendered
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -83,7 +83,12 @@ async def answer(
     session = trace.session or credential
     key = _key_of(turn)
     header = request.headers.get(SCENARIO_HEADER)
-    decided = recalled(renders, services.state.epoch, credential, session, header is not None)
+    # Counting limits change each answer's headers: nothing is answered from memory under them.
+    counting = services.scenarios.limits is not None
+    decided = (
+        None if counting else recalled(renders, services.state.epoch, credential, session, header is not None)
+    )
+    selection = None
     if decided is not None:  # this body, caller and state were answered before: the same way
         plan, choice, shaped = NO_PLAN, decided.choice, decided.shaped
         if choice is not None:
@@ -113,7 +118,9 @@ async def answer(
             return await replay(request, choice.fixture.raw, trace.headers())
         replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
-        remember(renders, epoch, credential, session, plan, choice, shaped)
+        if not counting:
+            remember(renders, epoch, credential, session, plan, choice, shaped)
+    await limits.charge(services, dialect, trace, selection, credential, session, shaped[1])
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     pacer = None
     if plan.latency and plan.latency.paces:

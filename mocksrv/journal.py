@@ -52,6 +52,8 @@ class Trace:
     response_raw: bytes = b""  # its bytes (bounds what the journal keeps)
     response_size: int | None = None  # the answer's length when only response_raw's head is kept
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
+    extra_headers: dict[str, str] = field(default_factory=dict)  # counted limits, misbehaviour
+    misbehaviour: str | None = None  # the misbehaviour a scenario made the model show
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
@@ -60,7 +62,8 @@ class Trace:
 
     def headers(self) -> dict[str, str]:
         """Response headers that say which fixture and scenario step produced the answer."""
-        return trace_headers(self.fixture, self.scenario, self.step, self.reply)
+        found = trace_headers(self.fixture, self.scenario, self.step, self.reply)
+        return {**found, **self.extra_headers} if self.extra_headers else found
 
     def mark_first_byte(self) -> None:
         if self.first_byte is None:
@@ -270,6 +273,7 @@ class Entry:
             "step": trace.step,
             "reply": trace.reply,
             "faults": trace.faults,
+            "misbehaviour": trace.misbehaviour,
             "ttfb_ms": round(self.ttfb_s * 1000, 3),
             "duration_ms": round(self.duration_s * 1000, 3),
             "events": trace.events,

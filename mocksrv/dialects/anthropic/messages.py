@@ -183,6 +183,9 @@ class AnthropicMessages(Dialect):
             **wire.rate_limit_headers(),
         }
 
+    def limit_headers(self, buckets: tuple[Any, ...]) -> dict[str, str]:
+        return wire.limit_headers(buckets)
+
 
 def _event(data: JSON, content: bool = False, terminal: bool = False) -> SSEEvent:
     """The SDK dispatches on the `event:` name, so it always equals data.type."""

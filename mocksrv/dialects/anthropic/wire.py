@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -66,4 +68,14 @@ def rate_limit_headers(exhausted: bool = False, reset_in: float = 1.0) -> dict[s
         headers[f"anthropic-ratelimit-{name}-limit"] = str(limit)
         headers[f"anthropic-ratelimit-{name}-remaining"] = str(remaining)
         headers[f"anthropic-ratelimit-{name}-reset"] = reset
+    return headers
+
+
+def limit_headers(buckets: tuple[Any, ...]) -> dict[str, str]:
+    """anthropic-ratelimit-<bucket>-{limit,remaining,reset} of counting buckets (limits.py)."""
+    headers: dict[str, str] = {}
+    for bucket in buckets:
+        headers[f"anthropic-ratelimit-{bucket.name}-limit"] = str(bucket.limit)
+        headers[f"anthropic-ratelimit-{bucket.name}-remaining"] = str(bucket.remaining)
+        headers[f"anthropic-ratelimit-{bucket.name}-reset"] = rfc3339(math.ceil(bucket.reset_at))
     return headers
