@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import limits, prebuilt, rendered
+from . import limits, misbehave, prebuilt, rendered
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -117,6 +117,7 @@ async def answer(
             trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
             return await replay(request, choice.fixture.raw, trace.headers())
         replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
+        replies = await misbehave.apply(services, trace, selection, turn, replies, session, key)
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
         if not counting:
             remember(renders, epoch, credential, session, plan, choice, shaped)

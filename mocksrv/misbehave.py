@@ -8,13 +8,13 @@ position in the session misbehave the same way.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import random
 from dataclasses import dataclass
 from typing import Any
 
+from .generate import seed_for
 from .model import Reply, ToolCall, Turn
 
 KINDS = (
@@ -46,8 +46,8 @@ class Misbehave:
             return None
         if isinstance(spec, str):
             return cls((spec,))
-        kinds = tuple(spec.get("kinds") or (spec["kind"],) if "kind" in spec else spec.get("kinds") or KINDS)
-        return cls(kinds, float(spec.get("rate", 1.0)))
+        kinds = spec.get("kinds") or ((spec["kind"],) if "kind" in spec else KINDS)
+        return cls(tuple(kinds), float(spec.get("rate", 1.0)))
 
     def decide(self, rng: random.Random) -> str | None:
         """The kind this answer shows, or None: a draw at the rate, then a draw of the kind."""
@@ -158,5 +158,22 @@ _TRANSFORMS = {
 }
 
 
-def with_misbehaviour(kind: str, replies: list[Reply], turn: Turn) -> list[Reply]:
-    return [dataclasses.replace(misbehave(kind, r, turn)) for r in replies]
+async def apply(
+    services: Any, trace: Any, selection: Any, turn: Turn, replies: list[Reply], session: str, key: Any
+) -> list[Reply]:
+    """The handler's one call: the replies as the selected scenario makes the model misbehave
+    (named in the journal and the x-mocksrv-misbehaviour header), or as they were."""
+    scenario = selection.scenario if selection is not None else None
+    spec: Misbehave | None = scenario.misbehave if scenario is not None else None
+    if spec is None:
+        return replies
+    position = 0
+    if spec.rate < 1 or len(spec.kinds) > 1:  # a draw per request of the session, not per body
+        position = await services.state.advance(f"misbehave\x1f{session}\x1f{scenario.name}")
+    rng = random.Random(seed_for(services.config.seed, key(), session, scenario.name, position))
+    kind = spec.decide(rng)
+    if kind is None:
+        return replies
+    trace.misbehaviour = kind
+    trace.extra_headers[HEADER] = kind
+    return [misbehave(kind, reply, turn) for reply in replies]

@@ -33,7 +33,20 @@ from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec
 from .errors import error_headers, status_of
 from .wire import camelize, check_known_fields, unknown_name
 
-FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP", "content_filter": "SAFETY"}
+FINISH = {
+    "stop": "STOP",
+    "length": "MAX_TOKENS",
+    "tool_calls": "STOP",
+    "content_filter": "SAFETY",
+    "refusal": "SAFETY",
+}
+# A candidate blocked for safety says which category blocked it (the others stay NEGLIGIBLE).
+SAFETY_RATINGS = (
+    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
+)
 VERSIONS = ("v1beta", "v1")
 
 
@@ -245,8 +258,12 @@ class GeminiGenerate(Dialect):
 
 def candidate(index: int, parts: list[JSON], finish: str | None) -> JSON:
     body: JSON = {"content": {"parts": parts, "role": "model"} if parts else {"role": "model"}}
+    if finish == "SAFETY" and not parts:  # blocked: no content at all
+        del body["content"]
     if finish is not None:
         body["finishReason"] = finish
+    if finish == "SAFETY":
+        body["safetyRatings"] = [dict(rating) for rating in SAFETY_RATINGS]
     body["index"] = index
     return body
 
