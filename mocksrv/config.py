@@ -30,6 +30,7 @@ class ServerConfig:
     bundled_fixtures: bool = True
     root_dialect: str | None = None  # also serve this dialect's native paths at "/"
     scenario: str | None = None  # server-wide scenario
+    relay_dialects: frozenset[str] = frozenset()  # OpenAI-style dialects that answer like relays (relay.py)
     seed: int = 0
     strict: bool = False
     api_keys: frozenset[str] | None = None  # None: any non-empty key is valid

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import limits, misbehave, prebuilt, rendered
+from . import limits, misbehave, prebuilt, relay, rendered
 from .decided import recalled, remember
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
@@ -45,6 +45,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         incoming, parsed = await read_incoming(request, dialect, route, services.config, trace, services.memo)
         credential = check_auth(dialect, incoming, services.config)
         trace.session = trace.session or credential
+        if route.operation in BILLING:  # one-api's dashboard endpoints (relay.py)
+            return json_response(dialect, BILLING[route.operation](), request_id, trace)
         if route.operation == "models":
             models = dialect.render_models(list(services.config.models), int(time.time()))
             return json_response(dialect, models, request_id, trace)
@@ -64,9 +66,9 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         # A scenario's error lives in its plan, a local of the frames in its own traceback: a
         # cycle holding the whole request until a full GC pass. Dropping the traceback ends it.
         error.with_traceback(None)  # (the C-level setter: MockError is a frozen dataclass)
-        return error_response(dialect, error, request_id, trace)
+        return error_response(dialect, error, request_id, trace, services.config.relay_dialects)
     except StoreUnavailable:
-        return error_response(dialect, STORE_DOWN, request_id, trace)
+        return error_response(dialect, STORE_DOWN, request_id, trace, services.config.relay_dialects)
 
 
 async def answer(
@@ -97,6 +99,7 @@ async def answer(
         epoch = services.state.epoch  # read first: what is decided below holds for this epoch
         selection = await services.scenarios.select(header, credential, session)
         key_text = str(key()) if selection is not None and selection.scenario.random else ""
+        trace.profile = selection.scenario.profile if selection is not None else None
         plan = await services.scenarios.plan(selection, session, key_text, events_hint=8)
         trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
         # Scenario errors and faults come first, so they do not use up a fixture's next reply.
@@ -279,7 +282,11 @@ def json_response(
     )
 
 
-def error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
+def error_response(
+    dialect: Dialect, error: MockError, request_id: str, trace: Trace, relays: frozenset[str] = frozenset()
+) -> web.Response:
+    if relay.is_on(dialect, relays, trace.profile):
+        return relay_error_response(dialect, error, request_id, trace)
     rendered: ErrorResponse = dialect.render_error(error, request_id)
     headers = {**dialect.response_headers(request_id), **trace.headers(), **rendered.headers}
     trace.response_body, trace.response_raw = rendered.body, dialect.encode_body(rendered.body)
@@ -289,3 +296,16 @@ def error_response(dialect: Dialect, error: MockError, request_id: str, trace: T
         headers=headers,
         content_type="application/json",
     )
+
+
+def relay_error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
+    model = trace.body.get("model") if isinstance(trace.body, dict) else None
+    headers = {**dialect.response_headers(request_id), **trace.headers()}
+    status, raw, content_type, headers, body = relay.error_response(
+        dialect, error, request_id, str(model or ""), headers
+    )
+    trace.response_body, trace.response_raw = body, raw
+    return web.Response(body=raw, status=status, headers=headers, content_type=content_type)
+
+
+BILLING = {"billing_subscription": relay.subscription, "billing_usage": lambda: relay.usage(0.0)}

@@ -54,6 +54,7 @@ class Trace:
     stream: Any = None  # a streamed answer's sse.StreamOutcome (events sent, write times)
     extra_headers: dict[str, str] = field(default_factory=dict)  # counted limits, misbehaviour
     misbehaviour: str | None = None  # the misbehaviour a scenario made the model show
+    profile: str | None = None  # the selected scenario's profile ("relay": relay.py)
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
