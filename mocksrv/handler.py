@@ -120,9 +120,9 @@ async def answer(
             trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
             return await replay(request, choice.fixture.raw, trace.headers())
         replies = await pick_replies(services, turn, choice, key() if choice is None else 0, renders)
-        replies = await misbehave.apply(services, trace, selection, turn, replies, session, key)
+        replies = await misbehave.apply(services, trace, selection, choice, turn, replies, session, key)
         shaped = rendered.kept(renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
-        if not counting:
+        if not counting and misbehave.spec_of(selection, choice) is None:  # each answer draws again
             remember(renders, epoch, credential, session, plan, choice, shaped)
     await limits.charge(services, dialect, trace, selection, credential, session, shaped[1])
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)

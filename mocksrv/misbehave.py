@@ -158,19 +158,35 @@ _TRANSFORMS = {
 }
 
 
+def spec_of(selection: Any, choice: Any) -> tuple[str, Misbehave] | None:
+    """(owner, spec): the selected scenario's misbehaviour, else the chosen fixture's."""
+    if selection is not None and selection.scenario.misbehave is not None:
+        return f"scenario:{selection.scenario.name}", selection.scenario.misbehave
+    if choice is not None and choice.fixture.misbehave is not None:
+        return f"fixture:{choice.fixture.id}", choice.fixture.misbehave
+    return None
+
+
 async def apply(
-    services: Any, trace: Any, selection: Any, turn: Turn, replies: list[Reply], session: str, key: Any
+    services: Any,
+    trace: Any,
+    selection: Any,
+    choice: Any,
+    turn: Turn,
+    replies: list[Reply],
+    session: str,
+    key: Any,
 ) -> list[Reply]:
-    """The handler's one call: the replies as the selected scenario makes the model misbehave
+    """The handler's one call: the replies as the scenario or fixture makes the model misbehave
     (named in the journal and the x-mocksrv-misbehaviour header), or as they were."""
-    scenario = selection.scenario if selection is not None else None
-    spec: Misbehave | None = scenario.misbehave if scenario is not None else None
-    if spec is None:
+    found = spec_of(selection, choice)
+    if found is None:
         return replies
+    owner, spec = found
     position = 0
     if spec.rate < 1 or len(spec.kinds) > 1:  # a draw per request of the session, not per body
-        position = await services.state.advance(f"misbehave\x1f{session}\x1f{scenario.name}")
-    rng = random.Random(seed_for(services.config.seed, key(), session, scenario.name, position))
+        position = await services.state.advance(f"misbehave\x1f{session}\x1f{owner}")
+    rng = random.Random(seed_for(services.config.seed, key(), session, owner, position))
     kind = spec.decide(rng)
     if kind is None:
         return replies

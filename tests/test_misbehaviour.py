@@ -20,6 +20,13 @@ KINDS = ["refusal", "content_filter", "length", "schema_break", "unknown_tool", 
 KINDS += ["tool_schema_break", "empty", "loop"]
 SCENARIOS = "scenarios:\n" + "".join(f"  - name: {k}\n    misbehave: {k}\n" for k in KINDS)
 SCENARIOS += "  - name: sometimes\n    misbehave: {kind: empty, rate: 0.5}\n"
+SCENARIOS += """
+fixtures:
+  - id: flaky-json
+    match: {last_user: {contains: "flaky fixture"}}
+    reply: {content: '{"city": "Paris", "degrees": 21}'}
+    misbehave: {kind: schema_break, rate: 0.5}
+"""
 
 
 class Weather(pydantic.BaseModel):
@@ -162,3 +169,17 @@ def test_rate_is_seeded_per_session_position(live: MockServer, key: str) -> None
     assert {"empty", "-"} == set(first)
     httpx.post(live.url + "/_mock/reset", json={}).raise_for_status()
     assert run(key) == first  # same seed, session and positions: the same draws
+
+
+def test_fixture_misbehaves_at_a_rate_even_for_a_repeated_body(live: MockServer, key: str) -> None:
+    client = openai.OpenAI(api_key=key, base_url=live.base_url("openai"), max_retries=0)
+    ask = [{"role": "user", "content": "the flaky fixture please"}]
+    seen = set()
+    for _ in range(12):
+        raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=ask)
+        assert raw.headers["x-mocksrv-fixture"] == "flaky-json"
+        content = json.loads(raw.parse().choices[0].message.content)
+        broken = raw.headers.get("x-mocksrv-misbehaviour") == "schema_break"
+        assert broken == (content != {"city": "Paris", "degrees": 21})
+        seen.add(broken)
+    assert seen == {True, False}
