@@ -151,3 +151,19 @@ def test_bad_limits_stop_start_up(tmp_path: Path) -> None:
     (tmp_path / "limits.yaml").write_text("limits: {rpm: many}\n")
     with pytest.raises(ConfigError, match=r"limits\.yaml: /limits/rpm"):
         MockServer(ServerConfig(port=0, fixture_dirs=(tmp_path,))).start()
+
+
+def test_anthropic_sdk_with_retries_survives_the_limit(live: MockServer, key: str) -> None:
+    near_window_end(live, 40)
+    client = anthropic.Anthropic(
+        api_key=key,
+        base_url=live.base_url("anthropic"),
+        max_retries=2,
+        default_headers={"X-Mock-Scenario": "two-a-minute"},
+    )
+    ask = {"model": "claude-sonnet-4-5", "max_tokens": 20, "messages": [{"role": "user", "content": "hi"}]}
+    client.messages.create(**ask), client.messages.create(**ask)
+    near_window_end(live, 0.8)
+    started = time.monotonic()
+    assert client.messages.create(**ask).content
+    assert 0.5 < time.monotonic() - started < 10
