@@ -97,10 +97,11 @@ async def take(
 
 
 def _message(name: str, limit: int, retry_after: float) -> str:
-    unit = "RPM" if name == "requests" else "TPM" if name == "tokens" else name.upper().replace("-", " ")
+    """OpenAI's wording ("Rate limit reached ... on requests per min (RPM): Limit 3, ...")."""
+    unit = {"requests": "RPM", "tokens": "TPM", "input-tokens": "ITPM", "output-tokens": "OTPM"}[name]
     return (
-        f"Rate limit reached: Limit {limit} {unit} ({name} per minute). "
-        f"Please try again in {retry_after:.3f}s."
+        f"Rate limit reached on {name.replace('-', ' ')} per min ({unit}): Limit {limit}. "
+        f"Please try again in {retry_after:g}s."
     )
 
 
