@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", help="server-wide scenario ($MOCKSRV_SCENARIO)")
     serve.add_argument("--seed", type=int, help="default 0 ($MOCKSRV_SEED)")
     serve.add_argument(
+        "--relay-profile",
+        default="",
+        metavar="DIALECTS",
+        help="comma-separated OpenAI-style dialects whose errors come as new-api/one-api relays send them",
+    )
+    serve.add_argument(
         "--strict", action="store_true", help="unmatched requests get a 404 ($MOCKSRV_STRICT=1)"
     )
     serve.add_argument(
@@ -124,6 +130,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         bundled_fixtures=not args.no_bundled,
         root_dialect=args.dialect,
         scenario=args.scenario,
+        relay_dialects=frozenset(n.strip() for n in args.relay_profile.split(",") if n.strip()),
         seed=args.seed,
         strict=args.strict,
         lenient=args.lenient,
@@ -157,6 +164,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             f"mocksrv: unknown dialect {args.dialect!r}; known: {', '.join(dialect_names())}", file=sys.stderr
         )
+        return 2
+    unknown = sorted(_config(args).relay_dialects - set(dialect_names()))
+    if unknown:
+        print(f"mocksrv: --relay-profile: unknown dialect {unknown[0]!r}", file=sys.stderr)
         return 2
     if args.workers < 1:
         print("mocksrv: --workers must be at least 1", file=sys.stderr)

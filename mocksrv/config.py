@@ -47,6 +47,7 @@ class ServerConfig:
     bundled_fixtures: bool = True
     root_dialect: str | None = None  # also serve this dialect's native paths at "/"
     scenario: str | None = None  # server-wide scenario
+    relay_dialects: frozenset[str] = frozenset()  # OpenAI-style dialects that answer like relays (relay.py)
     seed: int = 0
     strict: bool = False
     lenient: bool = False  # accept conversations providers refuse (crossturn.py checks off)

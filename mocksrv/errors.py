@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import ErrorKind
 
@@ -37,6 +38,7 @@ class MockError(Exception):
     detail: str | None = None
     retry_after: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    buckets: tuple[Any, ...] = ()  # rate_limits.Bucket: a counting limit's state, for its headers
 
     @property
     def retry_delay_s(self) -> float:

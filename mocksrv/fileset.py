@@ -28,6 +28,7 @@ def load_files(config: ServerConfig, schemas: SchemaRegistry, state: StateStore)
         config.scenario,
         config.seed,
         config.max_delay_ms,
+        custom.limits or bundled.limits,
     )
     if config.scenario and config.scenario not in scenarios.files:
         raise ConfigError([f"--scenario: no scenario named {config.scenario!r} is loaded"])

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from .misbehave import Misbehave
 from .model import Reply, ToolCall, Turn
 from .patterns import compile_pattern
 from .replay import RawReply, compile_raw
@@ -40,6 +41,7 @@ class Fixture:
     latency: dict[str, Any] | None = None
     stream: dict[str, Any] | None = None
     raw: RawReply | None = None
+    misbehave: Misbehave | None = None  # the model gets this fixture's answers wrong (misbehave.py)
     source: dict[str, Any] = field(default_factory=dict, compare=False)
     once: bool = False  # strict mode: each of `replies` answers once, then the fixture runs out
 
@@ -164,6 +166,7 @@ def compile_fixture(raw: dict[str, Any], file_bytes: bytes | None = None, strict
         latency=raw.get("latency"),
         stream=raw.get("stream"),
         raw=compile_raw(raw["raw"], file_bytes) if "raw" in raw else None,
+        misbehave=Misbehave.from_spec(raw.get("misbehave")),
         source=raw,
         once=strict and "replies" in raw and not raw.get("repeat_last", False),
     )

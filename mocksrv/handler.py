@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from . import ledger, prompt_cache, stateful
+from . import ledger, misbehave, prompt_cache, rate_limits, relay, stateful
 from .catalog import ModelInfo
 from .crossturn import check_turns
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
@@ -35,7 +35,7 @@ from .limits import admit
 from .listing import models_answer
 from .model import Completion, ErrorKind, Reply, SSEEvent, Turn
 from .replay import replay
-from .scenarios import NO_PLAN, with_fixture_defaults
+from .scenarios import NO_PLAN, Selection, with_fixture_defaults
 from .services import SERVICES, Services
 from .shaping import shape
 from .sse import StreamOutcome, write_events
@@ -64,6 +64,7 @@ class Exchange:
     cached: Parsed | None = None  # the body's speed-layer entry, when its turn came from it
     renders: Renders | None = None  # its rendered templates (cached.renders)
     info: ModelInfo | None = None  # the turn's catalog entry (limits.py): prompt caching and cost
+    selection: Selection | None = None  # the scenario the request runs under (scenarios.py)
     stateful_usage: bool = False  # its usage depends on the prompt cache's state (prompt_cache.py)
     _key: int | None = None
 
@@ -93,6 +94,8 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         incoming, entry = await read_incoming(request, dialect, route, services.config, trace, services.memo)
         ex.credential = check_auth(dialect, incoming, services.config)
         trace.session = ex.session = trace.session or ex.credential
+        if route.operation in BILLING:  # one-api's dashboard endpoints (relay.py)
+            return json_response(ex, BILLING[route.operation]())
         catalog = await services.model_book.current(services.state, services.catalog)
         if route.operation in ("models", "model"):
             known = services.config.known_models
@@ -118,9 +121,9 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         ended = await stateful.failed(services, request, error)  # a background run ends `failed`
         if ended is not None:
             return json_response(ex, ended)
-        return error_response(dialect, error, ex.request_id, trace)
+        return error_response(dialect, error, ex.request_id, trace, services.config.relay_dialects)
     except StoreUnavailable:
-        return error_response(dialect, STORE_DOWN, ex.request_id, trace)
+        return error_response(dialect, STORE_DOWN, ex.request_id, trace, services.config.relay_dialects)
 
 
 async def answer(ex: Exchange) -> web.StreamResponse:
@@ -130,7 +133,9 @@ async def answer(ex: Exchange) -> web.StreamResponse:
     if ex.stateful_usage:  # the usage depends on the prompt cache's state: never a remembered answer
         ex.cached = ex.renders = None
     key = ex.decision_key()  # read first: what is decided below holds for this epoch
-    kept = recalled(ex.cached.decided if ex.cached is not None else None, key)
+    # Counting limits change each answer's headers: nothing is answered from memory under them.
+    counting = ex.services.scenarios.limits is not None
+    kept = None if counting else recalled(ex.cached.decided if ex.cached is not None else None, key)
     if kept is not None:  # this body, caller and state were answered before: the same way
         plan, choice, shaped = NO_PLAN, kept.choice, kept.shaped
         if choice is not None:
@@ -140,7 +145,8 @@ async def answer(ex: Exchange) -> web.StreamResponse:
         if isinstance(decision, web.StreamResponse):
             return decision
         plan, choice, shaped = decision
-        if ex.cached is not None and worth_keeping(key, plan, choice):
+        draws_again = counting or misbehave.spec_of(ex.selection, choice) is not None
+        if ex.cached is not None and not draws_again and worth_keeping(key, plan, choice):
             ex.cached.decided = Decided(key, choice, shaped)
     return await render_and_write(ex, plan, shaped)
 
@@ -151,7 +157,8 @@ async def decide(ex: Exchange) -> tuple[Plan, Choice | None, Shaped] | web.Strea
     services, trace, turn = ex.services, ex.trace, ex.turn
     assert turn is not None
     header = ex.request.headers.get(SCENARIO_HEADER)
-    selection = await services.scenarios.select(header, ex.credential, ex.session)
+    selection = ex.selection = await services.scenarios.select(header, ex.credential, ex.session)
+    trace.profile = selection.scenario.profile if selection is not None else None
     key_text = str(ex.conversation_key()) if selection is not None and selection.scenario.random else ""
     plan = await services.scenarios.plan(selection, ex.session, key_text, events_hint=8)
     trace.scenario, trace.step, trace.faults = plan.scenario, plan.step, plan.fault_names
@@ -173,6 +180,9 @@ async def decide(ex: Exchange) -> tuple[Plan, Choice | None, Shaped] | web.Strea
         trace.response_raw = choice.fixture.raw.body  # shown as text, streams included
         return await replay(ex.request, choice.fixture.raw, trace.headers())
     replies = await pick_replies(ex, choice)
+    replies = await misbehave.apply(
+        services, trace, selection, choice, turn, replies, ex.session, ex.conversation_key
+    )
     shaped = rendered.kept(ex.renders, ("shape", *map(id, replies)), replies, lambda: shape(turn, replies))
     return plan, choice, shaped
 
@@ -181,6 +191,9 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
     turn = ex.turn
     assert turn is not None
     ex.dialect.screen(shaped[0])
+    await rate_limits.charge(
+        ex.services, ex.dialect, ex.trace, ex.selection, ex.credential, ex.session, shaped[1]
+    )
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     if ex.stateful_usage and ex.info is not None:
         completion = await prompt_cache.with_cache_usage(
@@ -351,7 +364,11 @@ def json_response(ex: Exchange, body: dict | None, raw: bytes | None = None) -> 
     )
 
 
-def error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
+def error_response(
+    dialect: Dialect, error: MockError, request_id: str, trace: Trace, relays: frozenset[str] = frozenset()
+) -> web.Response:
+    if relay.is_on(dialect, relays, trace.profile):
+        return relay_error_response(dialect, error, request_id, trace)
     rendered: ErrorResponse = dialect.render_error(error, request_id)
     headers = {**dialect.response_headers(request_id), **trace.headers(), **rendered.headers}
     trace.response_body, trace.response_raw = rendered.body, dialect.encode_body(rendered.body)
@@ -361,3 +378,16 @@ def error_response(dialect: Dialect, error: MockError, request_id: str, trace: T
         headers=headers,
         content_type="application/json",
     )
+
+
+def relay_error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
+    model = trace.body.get("model") if isinstance(trace.body, dict) else None
+    headers = {**dialect.response_headers(request_id), **trace.headers()}
+    status, raw, content_type, headers, body = relay.error_response(
+        dialect, error, request_id, str(model or ""), headers
+    )
+    trace.response_body, trace.response_raw = body, raw
+    return web.Response(body=raw, status=status, headers=headers, content_type=content_type)
+
+
+BILLING = {"billing_subscription": relay.subscription, "billing_usage": lambda: relay.usage(0.0)}

@@ -59,6 +59,9 @@ class Trace:
     cost: float | None = None
     stored: str | None = None  # the id under which the answer was stored (stateful/)
     continues: str | None = None  # the stored response this request continued
+    extra_headers: dict[str, str] = field(default_factory=dict)  # counted limits, misbehaviour
+    misbehaviour: str | None = None  # the misbehaviour a scenario made the model show
+    profile: str | None = None  # the selected scenario's profile ("relay": relay.py)
 
     @classmethod
     def arrived(cls, at: float | None) -> Trace:
@@ -67,7 +70,8 @@ class Trace:
 
     def headers(self) -> dict[str, str]:
         """Response headers that say which fixture and scenario step produced the answer."""
-        return trace_headers(self.fixture, self.scenario, self.step, self.reply)
+        found = trace_headers(self.fixture, self.scenario, self.step, self.reply)
+        return {**found, **self.extra_headers} if self.extra_headers else found
 
     def mark_first_byte(self) -> None:
         if self.first_byte is None:
@@ -277,6 +281,7 @@ class Entry:
             "step": trace.step,
             "reply": trace.reply,
             "faults": trace.faults,
+            "misbehaviour": trace.misbehaviour,
             "ttfb_ms": round(self.ttfb_s * 1000, 3),
             "duration_ms": round(self.duration_s * 1000, 3),
             "events": trace.events,

@@ -16,7 +16,13 @@ from .schemas import SchemaRegistry
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # The sections a fixture file may hold and the schema each is checked against.
-SECTIONS = (("fixtures", "fixture"), ("scenarios", "scenario"), ("keys", "scenario"), ("models", "models"))
+SECTIONS = (
+    ("fixtures", "fixture"),
+    ("scenarios", "scenario"),
+    ("keys", "scenario"),
+    ("models", "models"),
+    ("limits", "scenario"),
+)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
@@ -29,6 +35,7 @@ class Documents:
     keys: dict[str, str] = field(default_factory=dict)
     bodies: dict[str, bytes] = field(default_factory=dict)  # fixture id -> its raw body_file
     models: list[dict[str, Any]] = field(default_factory=list)  # catalog entries (catalog.py)
+    limits: dict[str, Any] | None = None  # counting rate limits for every request (rate_limits.py)
 
 
 def files_in(path: Path) -> list[Path]:
@@ -62,7 +69,7 @@ def check_document(schemas: SchemaRegistry, document: Any) -> list[str]:
             problems += [str(v) for v in schemas.violations(schema, {part: document[part]})]
     unknown = set(document) - {part for part, _ in SECTIONS}
     problems += [
-        f"/{key}: unknown top-level key (expected fixtures, scenarios, keys or models)"
+        f"/{key}: unknown top-level key (expected fixtures, scenarios, keys, models or limits)"
         for key in sorted(unknown)
     ]
     problems += _semantic_problems(document)
@@ -156,6 +163,7 @@ def load(paths: list[Path], schemas: SchemaRegistry) -> Documents:
             documents.scenarios += document.get("scenarios") or ()
             documents.keys.update(document.get("keys") or {})
             documents.models += document.get("models") or ()
+            documents.limits = document.get("limits") or documents.limits
     if problems:
         raise ConfigError(problems)
     return documents

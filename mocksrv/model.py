@@ -130,10 +130,11 @@ class Reply:
     content: str | None = None
     reasoning: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
-    finish: str = "stop"  # stop | length | tool_calls | content_filter
+    finish: str = "stop"  # stop | length | tool_calls | content_filter | refusal
     stop_sequence: str | None = None  # the request's stop sequence that ended it (finish "stop")
     embedding: tuple[float, ...] | None = None  # a vector a fixture pins (embeddings endpoints)
     flagged: tuple[str, ...] | None = None  # moderation categories a fixture pins as flagged
+    refusal: str | None = None  # the model declined (finish "refusal"): misbehave.py
 
     # Cached: a fixture's reply is one object answering every request (read-only lists).
     @cached_property

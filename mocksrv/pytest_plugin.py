@@ -56,6 +56,7 @@ class RequestEntry(_RedactedSession):
     step: int | None  # the scenario step
     reply: int | None  # the fixture's reply index (`replies:` sequences)
     faults: list[str]
+    misbehaviour: str | None  # the misbehaviour the model showed (docs/scenarios.md)
     ttfb_ms: float
     duration_ms: float
     events: int  # stream events sent

@@ -10,7 +10,9 @@ from typing import Any
 from .errors import MockError
 from .faults import Plan, RandomFaults, StreamFaults, error_from_step
 from .generate import seed_for
+from .misbehave import Misbehave
 from .model import ErrorKind
+from .rate_limits import Limits
 from .state import StateStore
 from .timing import Latency
 
@@ -35,6 +37,9 @@ class Scenario:
     fault: str | None
     hang_ms: float
     random: RandomFaults | None
+    limits: Limits | None = None  # counting rate limits (rate_limits.py)
+    misbehave: Misbehave | None = None  # misbehaviours (misbehave.py)
+    profile: str | None = None  # "relay": errors as new-api/one-api relays send them (relay.py)
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Scenario:
@@ -46,6 +51,9 @@ class Scenario:
             fault=doc.get("fault"),
             hang_ms=float(doc.get("hang_ms", MAX_HANG_MS)),
             random=RandomFaults.from_spec(doc.get("random")),
+            limits=Limits.from_spec(doc.get("limits")),
+            misbehave=Misbehave.from_spec(doc.get("misbehave")),
+            profile=doc.get("profile"),
         )
 
 
@@ -75,8 +83,10 @@ class ScenarioBook:
         default: str | None,
         seed: int,
         cap_ms: float,
+        limits: dict[str, Any] | None = None,
     ):
         self.state = state
+        self.limits = Limits.from_spec(limits)  # the files' top-level `limits:`, for every request
         self.files = index_scenarios(documents)
         self.keys = dict(keys)
         self.default = default

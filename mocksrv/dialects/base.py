@@ -223,6 +223,10 @@ class Dialect:
     def response_headers(self, request_id: str) -> dict[str, str]:
         return {}
 
+    def limit_headers(self, buckets: tuple[Any, ...]) -> dict[str, str]:
+        """The rate-limit headers that tell a counting limit's buckets (rate_limits.Bucket)."""
+        return {}
+
     def encode_body(self, body: JSON) -> bytes:
         return orjson.dumps(body)
 

@@ -145,7 +145,7 @@ def response(
     """A 200 from this dialect with its prebuilt header block, or None: build the headers the usual way."""
     found = _block(dialect, streamed)
     lines = _trace_lines(trace.fixture, trace.scenario, trace.step, trace.reply)
-    if found is None or lines is None:
+    if found is None or lines is None or trace.extra_headers:  # per-answer headers: built the usual way
         return None
     block, stand_in, names = found
     return PrebuiltResponse(block.replace(stand_in, request_id.encode()) + lines, names, body)

@@ -13,7 +13,7 @@ import re
 
 from ...errors import MockError
 from ...model import JSON, ErrorKind
-from .wire import rate_limit_headers
+from .wire import limit_headers, rate_limit_headers
 
 CONTEXT_WINDOW = 200_000
 
@@ -96,5 +96,6 @@ def error_headers(error: MockError) -> dict[str, str]:
         headers["retry-after"] = f"{error.retry_delay_s:g}"
     if error.kind is ErrorKind.QUOTA:
         headers["x-should-retry"] = "false"
+    headers.update(limit_headers(error.buckets))
     headers.update(error.headers)
     return headers

@@ -36,6 +36,7 @@ STOP_REASONS = {
     "length": "max_tokens",
     "tool_calls": "tool_use",
     "content_filter": "refusal",
+    "refusal": "refusal",
 }
 THINKING_TYPES = ("enabled", "adaptive")
 DELTA_USAGE_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
@@ -240,6 +241,9 @@ class AnthropicMessages(Dialect):
             "anthropic-organization-id": wire.ORGANIZATION_ID,
             **wire.rate_limit_headers(),
         }
+
+    def limit_headers(self, buckets: tuple[Any, ...]) -> dict[str, str]:
+        return wire.limit_headers(buckets)
 
 
 def _event(data: JSON, content: bool = False, terminal: bool = False) -> SSEEvent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -137,3 +138,13 @@ def _block_text(block: Any) -> str:
     if isinstance(content, list):
         return "".join(_block_text(b) for b in content)
     return ""
+
+
+def limit_headers(buckets: tuple[Any, ...]) -> dict[str, str]:
+    """anthropic-ratelimit-<bucket>-{limit,remaining,reset} of counting buckets (rate_limits.py)."""
+    headers: dict[str, str] = {}
+    for bucket in buckets:
+        headers[f"anthropic-ratelimit-{bucket.name}-limit"] = str(bucket.limit)
+        headers[f"anthropic-ratelimit-{bucket.name}-remaining"] = str(bucket.remaining)
+        headers[f"anthropic-ratelimit-{bucket.name}-reset"] = rfc3339(math.ceil(bucket.reset_at))
+    return headers

@@ -23,7 +23,11 @@ class OpeaiChat(OpenAIChat):
     name = "opeai"
     prefix = "/opeai"
     base_path = "/opeai/v1"
-    routes = (RouteSpec("POST", "/v1/chat/completions"),)
+    routes = (
+        RouteSpec("POST", "/v1/chat/completions"),
+        RouteSpec("GET", "/v1/dashboard/billing/subscription", "billing_subscription"),
+        RouteSpec("GET", "/v1/dashboard/billing/usage", "billing_usage"),
+    )
     schema_dir = "opeai"
     errors = NEW_API_ERRORS
     success_headers = {}

@@ -45,7 +45,20 @@ from .turns import check as check_gemini_turns
 from .turns import thought_signature
 from .wire import camelize, check_known_fields, unknown_name
 
-FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP", "content_filter": "SAFETY"}
+FINISH = {
+    "stop": "STOP",
+    "length": "MAX_TOKENS",
+    "tool_calls": "STOP",
+    "content_filter": "SAFETY",
+    "refusal": "SAFETY",
+}
+# A candidate blocked for safety says which category blocked it (the others stay NEGLIGIBLE).
+SAFETY_RATINGS = (
+    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
+)
 VERSIONS = ("v1beta", "v1")
 
 
@@ -297,8 +310,12 @@ class GeminiGenerate(Dialect):
 
 def candidate(index: int, parts: list[JSON], finish: str | None) -> JSON:
     body: JSON = {"content": {"parts": parts, "role": "model"} if parts else {"role": "model"}}
+    if finish == "SAFETY" and not parts:  # blocked: no content at all
+        del body["content"]
     if finish is not None:
         body["finishReason"] = finish
+    if finish == "SAFETY":
+        body["safetyRatings"] = [dict(rating) for rating in SAFETY_RATINGS]
     body["index"] = index
     return body
 

@@ -144,10 +144,12 @@ class OpenAIChat(OpenAIErrors):
             message[self.reasoning_field] = reply.reasoning
         if reply.tool_calls:
             message["tool_calls"] = [self.tool_call_body(c) for c in reply.tool_calls]
+        if reply.refusal is not None:  # a refusal is a message field; the finish stays "stop"
+            message["content"], message["refusal"] = None, reply.refusal
         choice: JSON = {"index": index, "message": message}
         if self.choice_logprobs_key:
             choice["logprobs"] = self._logprobs(reply.content_pieces, turn)
-        choice["finish_reason"] = reply.finish
+        choice["finish_reason"] = finish_reason(reply)
         return choice
 
     @staticmethod
@@ -229,6 +231,8 @@ class OpenAIChat(OpenAIErrors):
                 yield {self.reasoning_field: piece}, None, True, None
         for piece in reply.content_pieces:
             yield {"content": piece}, None, True, self._logprobs([piece], turn)
+        for piece in split_pieces(reply.refusal or ""):
+            yield {"refusal": piece}, None, True, None
         for i, call in enumerate(reply.tool_calls):
             opening = {**self.tool_call_body(call), "index": i}
             opening["function"] = {"name": call.name, "arguments": ""}
@@ -237,7 +241,7 @@ class OpenAIChat(OpenAIErrors):
                 yield {"tool_calls": [{"index": i, "function": {"arguments": fragment}}]}, None, True, None
         if self.empty_delta_before_finish:
             yield {}, None, False, None
-        yield {}, reply.finish, False, None
+        yield {}, finish_reason(reply), False, None
 
     # ---- errors (envelope, table and headers come from OpenAIErrors) --------------------
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
@@ -253,6 +257,11 @@ class OpenAIChat(OpenAIErrors):
             "created": model.created,
             "owned_by": model.owned_by or "system",
         }
+
+
+def finish_reason(reply: Reply) -> str:
+    """OpenAI's finish_reason: a refusal ends with "stop" (the `refusal` field says the rest)."""
+    return "stop" if reply.finish == "refusal" else reply.finish
 
 
 def _token_logprob(token: str, top: int) -> JSON:

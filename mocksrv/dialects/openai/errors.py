@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ...errors import MockError
 from ...model import JSON, ErrorKind
@@ -80,6 +80,17 @@ OPENAI_LIMITS = LimitWording(
 )
 
 
+def limit_headers(buckets: tuple[Any, ...]) -> dict[str, str]:
+    """x-ratelimit-{limit,remaining,reset}-{requests,tokens} of counting buckets (rate_limits.py)."""
+    headers: dict[str, str] = {}
+    for bucket in buckets:
+        if bucket.name in ("requests", "tokens"):  # OpenAI reports no input/output split
+            headers[f"x-ratelimit-limit-{bucket.name}"] = str(bucket.limit)
+            headers[f"x-ratelimit-remaining-{bucket.name}"] = str(bucket.remaining)
+            headers[f"x-ratelimit-reset-{bucket.name}"] = duration(bucket.reset_s)
+    return headers
+
+
 class OpenAIErrors(Dialect):
     """Error envelope `{"error": {message, type, param, code}}`, its headers, success headers."""
 
@@ -130,8 +141,12 @@ class OpenAIErrors(Dialect):
             headers["retry-after-ms"] = str(int(error.retry_delay_s * 1000))
         if error.kind is ErrorKind.QUOTA:
             headers["x-should-retry"] = "false"
+        headers.update(limit_headers(error.buckets))
         headers.update(error.headers)
         return headers
+
+    def limit_headers(self, buckets: tuple[Any, ...]) -> dict[str, str]:
+        return limit_headers(buckets)
 
     def new_request_id(self, seed: str) -> str:
         return f"req_{seed}"

@@ -159,8 +159,10 @@ def output_items(completion: Completion, turn: Turn) -> list[JSON]:
         signer = turn.extras.get("signer")  # set when `include` asks for reasoning.encrypted_content
         if signer is not None:
             items[-1]["encrypted_content"] = seal(signer, reply.reasoning)
-    if reply.content or not (reply.tool_calls or reply.reasoning):
+    if reply.content or reply.refusal is not None or not (reply.tool_calls or reply.reasoning):
         part = {"type": "output_text", "annotations": [], "logprobs": [], "text": reply.content or ""}
+        if reply.refusal is not None:  # the Responses API's refusal content part
+            part = {"type": "refusal", "refusal": reply.refusal}
         items.append(
             {
                 "id": item_id("msg", completion, len(items)),
@@ -209,10 +211,21 @@ def stream_payloads(completion: Completion, turn: Turn) -> Iterator[Payload]:
 def _message_events(index: int, item: JSON) -> Iterator[Payload]:
     part = item["content"][0]
     where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+    if part["type"] == "refusal":
+        yield from _refusal_events(where, part)
+        return
     yield {"type": "response.content_part.added", **where, "part": {**part, "text": ""}}, False
     for piece in pieces(part["text"]):
         yield {"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []}, True
     yield {"type": "response.output_text.done", **where, "text": part["text"], "logprobs": []}, False
+    yield {"type": "response.content_part.done", **where, "part": part}, False
+
+
+def _refusal_events(where: JSON, part: JSON) -> Iterator[Payload]:
+    yield {"type": "response.content_part.added", **where, "part": {**part, "refusal": ""}}, False
+    for piece in pieces(part["refusal"]):
+        yield {"type": "response.refusal.delta", **where, "delta": piece}, True
+    yield {"type": "response.refusal.done", **where, "refusal": part["refusal"]}, False
     yield {"type": "response.content_part.done", **where, "part": part}, False
 
 
