@@ -10,7 +10,7 @@ import yaml
 from mocksrv.loader import load
 from mocksrv.schemas import SchemaRegistry
 
-K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s"
+K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 
 
 def manifests() -> dict[str, dict]:

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import rawhttp
 import yaml
-from test_cli import free_port, wait_for
+from ports import free_port, wait_for
 
 from mocksrv.testing import MockServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
 BIN = Path(sys.executable).parent

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import rawhttp
-from test_cli import free_port, wait_for
+from ports import free_port, wait_for
 
 BIG_BYTES = 7_000_000
 REQUESTS = 100

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_cli import free_port, wait_for
+from ports import free_port, wait_for
 
 WORDS = " ".join(f"word{i}" for i in range(12))
 MANY_WORDS = " ".join(f"word{i}" for i in range(60))  # 9 s at 150 ms a word

@@ -13,15 +13,10 @@ import uuid
 from pathlib import Path
 
 import rawhttp
+from ports import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEST_FIXTURES = ROOT / "tests" / "data" / "fixtures"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def find_redis_server() -> str | None:

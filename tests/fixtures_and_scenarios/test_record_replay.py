@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 import rawhttp
 import yaml
-from test_cli import free_port
+from ports import free_port
 
 from mocksrv.config import ServerConfig
 from mocksrv.testing import MockServer

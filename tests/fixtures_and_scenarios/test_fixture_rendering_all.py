@@ -19,6 +19,7 @@ import rawhttp
 from anthropic_spec import official_validator as anthropic_official
 from official_spec import official_validator as openai_official
 from openai_family import FAMILY
+from sse import read_events
 
 from mocksrv import loader
 from mocksrv.dialects.anthropic.turns import thinking_signature
@@ -170,16 +171,8 @@ def post(
 
 def sse(raw: rawhttp.RawResponse, eol: str = "\n") -> list[tuple[str | None, dict[str, Any]]]:
     """(event name, data) per SSE event; every event ends with a blank line, none says [DONE]."""
-    text = raw.text
     assert raw.headers["content-type"].startswith("text/event-stream")
-    assert text.endswith(eol * 2) and "[DONE]" not in text
-    events = []
-    for block in text[: -2 * len(eol)].split(eol * 2):
-        lines = block.split(eol)
-        name = lines[0].removeprefix("event: ") if lines[0].startswith("event: ") else None
-        assert lines[-1].startswith("data: ") and len(lines) == (2 if name else 1), block
-        events.append((name, json.loads(lines[-1].removeprefix("data: "))))
-    return events
+    return read_events(raw.text, eol)
 
 
 # ---- Anthropic ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ CACHE_ENV = "MOCKSRV_TEST_CACHE"
 SPEC_URI = "https://mocksrv.local/reference/openai-openapi.json"
 _CONVERTER_VERSION = "1"  # bump when _convert changes, to invalidate old caches
 
-_REPO = Path(__file__).resolve().parents[1]
+_REPO = Path(__file__).resolve().parents[2]
 _CANDIDATES = (
     _REPO / "reference" / "openai-openapi.yaml",
     _REPO.parent / "shared" / "reference" / "openai-openapi.yaml",

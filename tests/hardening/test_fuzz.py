@@ -19,6 +19,7 @@ from corpus import Target, targets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schema_strategies import ANY_JSON, SchemaStrategies
+from sse import data_payloads
 
 from mocksrv.schemas import SchemaRegistry
 
@@ -68,11 +69,7 @@ def send(server, target: Target, body: Any) -> rawhttp.RawResponse:
 
 def events(body: bytes) -> list[Any]:
     """The JSON payload of every `data:` line of an SSE body ([DONE] and comments skipped)."""
-    found = []
-    for line in body.decode().replace("\r\n", "\n").split("\n"):
-        if line.startswith("data:") and line[5:].strip() != "[DONE]":
-            found.append(json.loads(line[5:]))
-    return found
+    return data_payloads(body)
 
 
 def check(target: Target, body: Any, response: rawhttp.RawResponse) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +11,7 @@ import anthropic
 import pytest
 import rawhttp
 from anthropic_spec import official_validator
+from sse import named_events
 
 from mocksrv.config import ServerConfig
 from mocksrv.dialects.anthropic.messages import AnthropicMessages
@@ -53,12 +53,7 @@ def post(server: MockServer, key: str, body: dict[str, Any]) -> rawhttp.RawRespo
 
 def sse_events(raw: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
     """(event name, data) per event; asserts the framing on the way."""
-    text = raw.decode()
-    assert text.endswith("\n\n") and "[DONE]" not in text
-    for block in text[:-2].split("\n\n"):
-        lines = block.split("\n")
-        assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: "), block
-        yield lines[0].removeprefix("event: "), json.loads(lines[1].removeprefix("data: "))
+    return iter(named_events(raw))
 
 
 def dump(message: Any) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import rawhttp
 from aiohttp import web
-from test_cli import free_port, wait_for
+from ports import free_port, wait_for
 
 from mocksrv.env import from_environ
 from mocksrv.record import recorder_app

@@ -14,6 +14,7 @@ import jsonschema
 import openai
 import pytest
 import yaml
+from sse import named_events
 
 from mocksrv.dialects.openai.responses import OpenAIResponses
 from mocksrv.dialects.openai.wire import echo_fields
@@ -71,7 +72,7 @@ def registry() -> SchemaRegistry:
 def special(make_server, tmp_path: Path) -> MockServer:
     """A server that also loads a long-text fixture and the stream-fault scenarios."""
     (tmp_path / "special.yaml").write_text(yaml.safe_dump(SPECIAL))
-    return make_server(fixture_dirs=(Path(__file__).parent / "data" / "fixtures", tmp_path))
+    return make_server(fixture_dirs=(Path(__file__).parents[1] / "data" / "fixtures", tmp_path))
 
 
 def client(server: MockServer, key: str, base: str = "/openai/v1", **options: Any) -> openai.OpenAI:
@@ -99,14 +100,7 @@ def create_json(server: MockServer, key: str, registry: SchemaRegistry, **params
 
 def sse_events(payload: bytes) -> list[tuple[str, dict]]:
     """(event name, data) of a Responses stream, asserting the framing of every event."""
-    text = payload.decode()
-    assert text.endswith("\n\n") and "[DONE]" not in text
-    events = []
-    for block in text[:-2].split("\n\n"):
-        lines = block.split("\n")
-        assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: "), block
-        events.append((lines[0][len("event: ") :], json.loads(lines[1][len("data: ") :])))
-    return events
+    return named_events(payload)
 
 
 def raw_stream(

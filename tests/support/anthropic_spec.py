@@ -24,7 +24,7 @@ from referencing.jsonschema import DRAFT202012
 SPEC_ENV = "MOCKSRV_ANTHROPIC_SPEC"
 SPEC_NAME = "anthropic-openapi-stainless-2024-11.yaml"
 SPEC_URI = "https://mocksrv.local/reference/anthropic-openapi.json"
-_REPO = Path(__file__).resolve().parents[1]
+_REPO = Path(__file__).resolve().parents[2]
 _CANDIDATES = (_REPO / "reference" / SPEC_NAME, _REPO.parent / "shared" / "reference" / SPEC_NAME)
 
 

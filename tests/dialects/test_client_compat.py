@@ -21,7 +21,7 @@ from openai_family import FAMILY, FAMILY_IDS, Family
 from mocksrv.config import ServerConfig
 from mocksrv.testing import MockServer
 
-TEST_FIXTURES = Path(__file__).parent / "data" / "fixtures"
+TEST_FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
 HELLO = [{"role": "user", "content": "Hello!"}]
 HELLO_REPLY = "Hello! How can I help you today?"
 SCENARIOS = """

@@ -24,7 +24,7 @@ def write(folder: Path, document: dict) -> Path:
 def test_the_bundled_catalog_is_valid_and_counted():
     result = mocksrv("validate")
     assert result.returncode == 0, result.stderr
-    bundled = yaml.safe_load((Path(__file__).parents[1] / "models" / "catalog.yaml").read_text())
+    bundled = yaml.safe_load((Path(__file__).parents[2] / "models" / "catalog.yaml").read_text())
     assert f", {len(bundled['models'])} models in" in result.stdout
 
 
@@ -32,7 +32,7 @@ def test_a_models_section_adds_a_model(tmp_path):
     write(tmp_path, {"models": [{"id": "acme-1", "family": "openai", "context_window": 4096}]})
     result = mocksrv("validate", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    bundled = yaml.safe_load((Path(__file__).parents[1] / "models" / "catalog.yaml").read_text())
+    bundled = yaml.safe_load((Path(__file__).parents[2] / "models" / "catalog.yaml").read_text())
     assert f", {len(bundled['models']) + 1} models in" in result.stdout
 
 

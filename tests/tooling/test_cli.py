@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 import rawhttp
+from ports import free_port, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mocksrv(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -84,25 +85,6 @@ def test_dialects_lists_base_urls_and_auth():
     ):
         assert expected in result.stdout
     assert "wuinai-access-key" in result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read() if process.stderr else "server exited")
-        try:
-            if rawhttp.request("GET", url, timeout=1).status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} never answered")
 
 
 def serve_and_ask(command: list[str], cwd: Path, env: dict | None = None) -> rawhttp.RawResponse:

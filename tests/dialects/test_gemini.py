@@ -10,6 +10,7 @@ import pytest
 import rawhttp
 from google import genai
 from google.genai import errors, types
+from sse import read_events
 
 from mocksrv.dialects.gemini.generate import GeminiGenerate
 from mocksrv.errors import MockError
@@ -48,10 +49,8 @@ def hello_body(text: str = "Hello!") -> dict:
 
 
 def sse_chunks(body: bytes) -> list[dict]:
-    frames = body.split(b"\r\n\r\n")
-    assert frames[-1] == b"", "every frame ends with a blank CRLF line"
-    assert all(f.startswith(b"data: {") for f in frames[:-1])
-    return [json.loads(f[len(b"data: ") :]) for f in frames[:-1]]
+    """Gemini's frames: unnamed `data:` events, each ended by a blank CRLF line."""
+    return [data for _, data in read_events(body, "\r\n")]
 
 
 def scenario_server(make_server, tmp_path: Path, scenario: str):

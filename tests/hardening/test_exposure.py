@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import rawhttp
-from test_cli import free_port, mocksrv, wait_for
+from ports import free_port, wait_for
+from test_cli import mocksrv
 
 from mocksrv.config import ServerConfig
 from mocksrv.errors import ConfigError

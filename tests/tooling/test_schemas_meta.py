@@ -30,7 +30,7 @@ try:
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
     from official_spec import official_validator
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE_ID = "https://mocksrv.local/schemas/"
 METASCHEMA = "https://json-schema.org/draft/2020-12/schema"
 DIALECTS = ("openai", "wuinai", "mountsea", "opeai", "maisi", "wrapped")

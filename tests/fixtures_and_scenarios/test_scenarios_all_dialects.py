@@ -34,7 +34,7 @@ from mocksrv.schemas import SchemaRegistry
 from mocksrv.testing import MockServer
 
 SCHEMAS = SchemaRegistry()
-TEST_FIXTURES = Path(__file__).parent / "data" / "fixtures"
+TEST_FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
 HELLO = "Hello!"
 HELLO_REPLY = "Hello! How can I help you today?"
 LONG = "long text please"  # "One two three ... twelve.": 12 content events

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from test_cli import free_port, wait_for
+from ports import free_port, wait_for
 
 GARBAGE = b"GET / HTTP/1.1\r\nX\r\n\r\n"  # a header line without a colon
 
