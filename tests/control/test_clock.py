@@ -16,7 +16,7 @@ class Live:
         self.url = server.url
 
     def control(self, method: str, path: str, **kwargs) -> rawhttp.RawResponse:
-        return rawhttp.request(method, f"{self.url}/_mock{path}", **kwargs)
+        return rawhttp.control(self.url, method, path, **kwargs)
 
 
 @pytest.fixture

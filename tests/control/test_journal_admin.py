@@ -11,8 +11,7 @@ HELLO = [{"role": "user", "content": "Hello!"}]
 
 
 def control(server, method: str, path: str, **kwargs) -> rawhttp.RawResponse:
-    kwargs.setdefault("headers", {"Content-Type": "application/json"})  # as every control client does
-    return rawhttp.request(method, f"{server.url}/_mock{path}", **kwargs)
+    return rawhttp.control(server.url, method, path, **kwargs)
 
 
 def journal(server, query: str = "") -> list[dict]:

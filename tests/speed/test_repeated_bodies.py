@@ -24,8 +24,7 @@ def answered_by(response: rawhttp.RawResponse) -> tuple[int, str | None]:
 
 
 def control(live: MockServer, method: str, path: str, body: object | None = None) -> None:
-    headers = {"Content-Type": "application/json"}  # as every control client does
-    response = rawhttp.request(method, live.url + "/_mock" + path, json=body, headers=headers)
+    response = rawhttp.control(live.url, method, path, json=body)
     assert response.status < 300, response.text
 
 

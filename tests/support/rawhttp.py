@@ -49,3 +49,14 @@ def request(
 
 def post(url: str, **kwargs: Any) -> RawResponse:
     return request("POST", url, **kwargs)
+
+
+def control(url: str, method: str, path: str, **kwargs: Any) -> RawResponse:
+    """One call to the control API of the server at `url`, answer as sent (status included).
+
+    Sends `Content-Type: application/json` as every control client must. The package's
+    `mocksrv.pytest_plugin.MockSrv` is the handle tests of the product use; this is for tests of
+    the control API's own wire (statuses, refusals).
+    """
+    headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
+    return request(method, f"{url.rstrip('/')}/_mock{path}", headers=headers, **kwargs)

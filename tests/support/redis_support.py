@@ -122,8 +122,7 @@ class Mocksrv:
         return self.proc.returncode if self.proc else 0
 
     def control(self, method: str, path: str, **kwargs) -> rawhttp.RawResponse:
-        kwargs.setdefault("headers", {"Content-Type": "application/json"})  # as every control client does
-        return rawhttp.request(method, f"{self.url}/_mock{path}", **kwargs)
+        return rawhttp.control(self.url, method, path, **kwargs)
 
     def journal(self, session: str) -> list[dict]:
         return self.control("GET", f"/requests?session={session}").json()["requests"]
