@@ -4,7 +4,7 @@ The rule (docs/models.md, "Token counts"): text is cut the way cl100k/o200k pre-
 (a regular expression: words with their leading space, runs of up to 3 digits, punctuation
 runs, whitespace), one token a piece; an ASCII word or punctuation run longer than 6
 characters is a token per 5 characters begun; non-ASCII letters (CJK, kana, ...) a token each.
-tests/test_token_counts.py keeps a sample with real cl100k counts and the allowed distance.
+tests/dialects/test_token_counts.py keeps a sample with real cl100k counts and the allowed distance.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ follows the weight of the features they share (docs/embeddings.md states the con
 The matrix product always has a multiple of ROWS texts (padded with zero rows): every text then
 takes the same BLAS kernels whatever the batch, and its vector is bit for bit the same alone or
 among others (a lone row would take a matrix-vector kernel that adds in another order;
-tests/test_embeddings.py checks batches against single requests).
+tests/dialects/test_embeddings.py checks batches against single requests).
 
 The projection's column j depends only on (seed, j), so a vector's first d components are the
 same whatever size is asked: a shorter vector is the prefix of the full one.

@@ -6,7 +6,7 @@ ignores keywords beside `$ref`: those are rewritten into an `allOf`). When the c
 the request is valid; when it rejects (or raises anything), jsonschema validates again, and
 decides and words the error. So a difference between the two can only cost time, never let
 an invalid request through, provided the check never accepts what jsonschema rejects; the
-keyword list below is what makes that so (tests/test_fastcheck.py checks both agree).
+keyword list below is what makes that so (tests/speed/test_fastcheck.py checks both agree).
 """
 
 from __future__ import annotations

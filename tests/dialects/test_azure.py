@@ -13,8 +13,8 @@ import pytest
 from mocksrv.schemas import SchemaRegistry
 
 SCHEMAS = SchemaRegistry()
-AZURE_FIXTURES = Path(__file__).parent / "data" / "azure"
-TEST_FIXTURES = Path(__file__).parent / "data" / "fixtures"
+AZURE_FIXTURES = Path(__file__).parents[1] / "data" / "azure"
+TEST_FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
 VERSION = "2024-10-21"
 TOOLS = [
     {"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {}}}}

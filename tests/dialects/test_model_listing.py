@@ -14,7 +14,7 @@ from google import genai
 from google.genai import types
 from official_spec import official_validator
 
-CATALOG = yaml.safe_load((Path(__file__).parents[1] / "models" / "catalog.yaml").read_text(encoding="utf-8"))
+CATALOG = yaml.safe_load((Path(__file__).parents[2] / "models" / "catalog.yaml").read_text(encoding="utf-8"))
 
 
 def family_ids(family: str) -> list[str]:

@@ -12,7 +12,6 @@ import openai
 import pytest
 from google import genai
 from google.genai import types as gtypes
-
 from tests.official_spec import official_validator
 
 

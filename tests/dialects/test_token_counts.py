@@ -12,7 +12,9 @@ import yaml
 from google import genai
 from google.genai import types
 
-SAMPLE = yaml.safe_load((Path(__file__).parent / "data" / "token_sample.yaml").read_text(encoding="utf-8"))
+SAMPLE = yaml.safe_load(
+    (Path(__file__).parents[1] / "data" / "token_sample.yaml").read_text(encoding="utf-8")
+)
 FRAMING = 3  # tokens a chat message adds around its text (as OpenAI counts)
 CODE = "def area(radius: float) -> float:\n    return 3.14159 * radius ** 2\n"
 
