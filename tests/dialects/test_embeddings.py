@@ -12,7 +12,7 @@ import openai
 import pytest
 from google import genai
 from google.genai import types as gtypes
-from tests.official_spec import official_validator
+from official_spec import official_validator
 
 
 def client(server, key: str, dialect: str = "openai") -> openai.OpenAI:

@@ -14,6 +14,8 @@ import jsonschema
 import openai
 import pytest
 import yaml
+from official_spec import official_validator
+from rawhttp import post
 from sse import named_events
 
 from mocksrv.dialects.openai.responses import OpenAIResponses
@@ -22,13 +24,6 @@ from mocksrv.errors import MockError
 from mocksrv.model import Completion, ErrorKind, Message, Reply, ToolCall, Turn, pieces, usage_for
 from mocksrv.schemas import SchemaRegistry
 from mocksrv.testing import MockServer
-
-try:
-    from tests.official_spec import official_validator
-    from tests.rawhttp import post
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from official_spec import official_validator
-    from rawhttp import post
 
 HELLO = "Hello! How can I help you today?"
 REASONING = "17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391."

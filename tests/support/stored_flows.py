@@ -14,11 +14,7 @@ from typing import Any
 
 import openai
 import pytest
-
-try:
-    from tests.official_spec import official_validator
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from official_spec import official_validator
+from official_spec import official_validator
 
 Control = Callable[..., Any]
 MODEL = "gpt-4o"

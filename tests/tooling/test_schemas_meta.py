@@ -21,14 +21,10 @@ from urllib.parse import urljoin
 import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from official_spec import official_validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
-
-try:
-    from tests.official_spec import official_validator
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from official_spec import official_validator
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE_ID = "https://mocksrv.local/schemas/"
