@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import heartbeat, reload, stateful
+from . import heartbeat, reload
 from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects, route_table
@@ -23,6 +23,7 @@ from .schemas import SchemaRegistry
 from .services import SERVICES, Services
 from .signing import signer_for
 from .state import StateStore, open_state
+from .stateful.api import serve as serve_stored
 
 
 def build_services(config: ServerConfig, state: StateStore | None = None) -> Services:
@@ -36,7 +37,7 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
 
 def handler_of(route: RouteSpec) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Generation goes through the one handler; stored responses and conversations through stateful/."""
-    return stateful.serve if route.operation in STATEFUL_OPERATIONS else handle
+    return serve_stored if route.operation in STATEFUL_OPERATIONS else handle
 
 
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import random
 import time
 from collections.abc import Iterable
 
 from aiohttp import web
 
-from . import ledger, misbehave, prompt_cache, rate_limits, relay, stateful
+from . import ledger, misbehave, prompt_cache, rate_limits, relay
 from .catalog import ModelInfo
 from .crossturn import check_turns
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
@@ -29,6 +28,7 @@ from .fast.rendered import Renders
 from .fast.streamed import write_rendered
 from .faults import Plan, StreamFaults
 from .generate import conversation_key, generate_reply, seed_for
+from .ids import new_hex_id
 from .intake import check_auth, check_schema, parse_turn, read_incoming
 from .journal import Trace, trace_of
 from .limits import admit
@@ -40,6 +40,7 @@ from .services import SERVICES, Services
 from .shaping import shape
 from .sse import StreamOutcome, write_events
 from .state import StoreUnavailable
+from .stateful import chain as stateful
 from .store import Choice
 from .timing import Pacer
 
@@ -245,17 +246,6 @@ async def pick_replies(ex: Exchange, choice: Choice | None) -> list[Reply]:
     return rendered.kept(
         ex.renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]
     )
-
-
-def new_hex_id() -> str:
-    """32 random hex digits, like uuid4().hex. Not os.urandom: a system call per id shows up in
-    the benchmark; this generator is seeded from the OS, and again in every forked worker.
-    (randbytes().hex() takes a third less time than formatting a 128-bit integer.)"""
-    return _ids.randbytes(16).hex()
-
-
-_ids = random.Random()
-os.register_at_fork(after_in_child=_ids.seed)
 
 
 def arrival_on_loop(trace: Trace) -> float:

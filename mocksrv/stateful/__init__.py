@@ -8,7 +8,5 @@ items, cancel, conversations). Everything lives in the state store (memory or Re
 every worker and replica sees the same responses.
 """
 
-from .api import serve
-from .chain import failed, keep, prepare
-
-__all__ = ["failed", "keep", "prepare", "serve"]
+# api.py (the endpoints) is imported by the app alone: it uses the handler's response writers,
+# and the handler uses chain.py's hooks.

@@ -24,6 +24,7 @@ from ..dialects.openai.responses_sealed import unseal
 from ..dialects.openai.wire import conversation_of, response_id
 from ..errors import MockError
 from ..faults import Plan
+from ..ids import new_hex_id
 from ..journal import trace_of
 from ..model import Completion, ErrorKind, Turn, Usage
 from ..services import Services
@@ -164,7 +165,6 @@ async def failed(services: Services, request: web.Request, error: MockError) -> 
     context: Context | None = request.get(CONTEXT)
     if context is None or not context.background or error.detail == "schema":
         return None
-    from ..handler import new_hex_id  # the handler's id source (imported late: it imports us)
 
     turn = context.turn
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, (), Usage(0, 0))

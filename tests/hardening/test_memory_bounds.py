@@ -16,12 +16,15 @@ from ports import free_port, wait_for
 BIG_BYTES = 7_000_000
 REQUESTS = 100
 BUDGET_MIB = 150
-# Matched on the model: the run is about what the server keeps, not about matching 7 MB texts.
+# Matched on the model: the run is about what the server keeps, not about matching 7 MB texts;
+# a model whose window holds a 7 MB prompt, so every request is answered, not refused.
 FIXTURE = """
 fixtures:
   - id: any-gpt
     match: {model: "gpt-4o"}
     reply: {content: "ok"}
+models:
+  - {id: gpt-4o, family: openai, context_window: 100000000, max_output_tokens: 16384}
 """
 
 
