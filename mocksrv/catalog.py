@@ -74,14 +74,15 @@ class ModelInfo:
     def cost(self, usage: Usage) -> float:
         """What the usage costs in US dollars at this model's prices (unpriced parts are free)."""
         p = self.prices
-        parts = (
-            (usage.input, p.input),
-            (usage.cached_input, p.cached_input if p.cached_input is not None else p.input),
-            (usage.cache_write, p.cache_write if p.cache_write is not None else p.input),
-            (usage.cache_write_1h, p.cache_write_1h if p.cache_write_1h is not None else p.input),
-            (usage.output, p.output),
+        base = p.input or 0.0  # cache reads and writes without their own price cost as input
+        dollars = (
+            usage.input * base
+            + usage.cached_input * (base if p.cached_input is None else p.cached_input)
+            + usage.cache_write * (base if p.cache_write is None else p.cache_write)
+            + usage.cache_write_1h * (base if p.cache_write_1h is None else p.cache_write_1h)
+            + usage.output * (p.output or 0.0)
         )
-        return sum(tokens * (price or 0.0) for tokens, price in parts) / PER_MILLION
+        return dollars / PER_MILLION  # one expression: this runs for every generated answer
 
 
 def _model(entry: Mapping[str, Any]) -> ModelInfo:

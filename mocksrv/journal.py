@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -14,7 +15,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from yarl import URL
 
-from .config import EVENTS_LOGGED
+from .config import CACHE_LIMITS, EVENTS_LOGGED
 
 # Always redacted; each dialect's own credential headers and query keys are added at start-up.
 SENSITIVE_HEADERS = frozenset(
@@ -116,6 +117,7 @@ def redact_credential(value: str) -> str:
     return f"{value[:SHOWN_PREFIX]}…{value[-SHOWN_SUFFIX:]}"
 
 
+@functools.lru_cache(maxsize=8)  # one token per server: a hash per answer would show in the benchmark
 def session_secret(admin_token: str | None) -> bytes:
     """What keys the session hash: the admin token when set (shared by every replica of a
     deployment), else a per-process secret (shared by the pre-fork workers)."""
@@ -124,6 +126,7 @@ def session_secret(admin_token: str | None) -> bytes:
     return _PROCESS_SECRET
 
 
+@functools.lru_cache(maxsize=CACHE_LIMITS.trace_lines)  # a few keys send most requests: one HMAC each
 def session_key(secret: bytes, session: str) -> str:
     """A keyed hash of a session: lets `?session=<key>` find entries that show the key redacted."""
     return hmac.new(secret, session.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
