@@ -7,16 +7,30 @@ HOST ?= 127.0.0.1
 ARGS ?=
 # Minutes of `make soak`.
 DURATION ?= 10
+# The Node SDK tests' npm project (tests/dialects/test_node_sdks.py); its stamp lives inside
+# node_modules, so deleting node_modules or changing the lock file reinstalls it.
+NODE_DIR := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
 .PHONY: install serve test test-plain lint typecheck check format validate bench soak clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(NODE_STAMP)
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
+
+# The official `openai` npm package at the lock file's version. Without npm: a warning, and the
+# Node SDK tests skip saying why (the stamp is not written, so the next install tries again).
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "npm ci --prefix $(NODE_DIR)"; \
+		npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "warning: npm not found: the Node SDK tests (tests/node) will skip"; \
+	fi
 
 serve: install
 	$(VENV)/bin/mocksrv serve --watch --host $(HOST) --port $(PORT) $(ARGS)
@@ -55,4 +69,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info $(NODE_DIR)/node_modules
