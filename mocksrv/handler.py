@@ -1,9 +1,10 @@
 """The one generation handler: intake, plan, choose, shape, render, write.
 
 `handle` reads straight through that pipeline for one request (an Exchange). The speed layer
-(mocksrv/fast/) wraps it at three points, each a no-op when the body is not kept or the fast
-path is off: the body's cache entry (intake), the kept decision (plan and choose), and the
-rendered templates and prebuilt header blocks (render and write).
+(mocksrv/fast/) wraps it at four points, each a no-op when the body is not kept or the fast
+path is off: the body's cache entry (intake), the last whole answer to the very same request
+(from intake straight to write), the kept decision (plan and choose), and the rendered
+templates and prebuilt header blocks (render and write).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .crossturn import check_turns
 from .dialects.base import Dialect, ErrorResponse, RouteSpec
 from .errors import MockError
 from .fast import prebuilt, rendered
+from .fast.answered import Answered, AnswerKey, answer_key
+from .fast.answered import recalled as recalled_answer
 from .fast.decided import Decided, DecisionKey, Shaped, recalled, worth_keeping
 from .fast.memo import Parsed
 from .fast.rendered import Renders
@@ -29,7 +32,7 @@ from .fast.streamed import write_rendered
 from .faults import Plan, StreamFaults
 from .generate import conversation_key, generate_reply, seed_for
 from .ids import new_hex_id
-from .intake import check_auth, check_schema, parse_turn, read_incoming
+from .intake import check_auth, check_schema, incoming_of, parse_turn, read_entry
 from .journal import Trace, trace_of
 from .limits import admit
 from .listing import models_answer
@@ -67,6 +70,8 @@ class Exchange:
     info: ModelInfo | None = None  # the turn's catalog entry (limits.py): prompt caching and cost
     selection: Selection | None = None  # the scenario the request runs under (scenarios.py)
     stateful_usage: bool = False  # its usage depends on the prompt cache's state (prompt_cache.py)
+    answer_key: AnswerKey | None = None  # every input but the body (fast/answered.py), when kept
+    repeatable: bool = False  # its decision depends on nothing but the body, caller and state
     _key: int | None = None
 
     def conversation_key(self) -> int:
@@ -92,7 +97,13 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
     ex = Exchange(services, dialect, request, trace, dialect.new_request_id(new_hex_id()))
     trace.session = request.headers.get(SESSION_HEADER)  # known even when auth fails
     try:
-        incoming, entry = await read_incoming(request, dialect, route, services.config, trace, services.memo)
+        entry = await read_entry(request, dialect, services.config, trace, services.memo)
+        if entry.kept:  # the key is read first: what is decided below holds for this epoch
+            ex.answer_key = answer_key(services.state.epoch, request)
+            kept = recalled_answer(entry.answered, ex.answer_key)
+            if kept is not None and services.scenarios.limits is None:
+                return await answer_again(ex, entry, kept)
+        incoming = incoming_of(request, route, entry)
         ex.credential = check_auth(dialect, incoming, services.config)
         trace.session = ex.session = trace.session or ex.credential
         if route.operation in BILLING:  # one-api's dashboard endpoints (relay.py)
@@ -139,6 +150,7 @@ async def answer(ex: Exchange) -> web.StreamResponse:
     kept = None if counting else recalled(ex.cached.decided if ex.cached is not None else None, key)
     if kept is not None:  # this body, caller and state were answered before: the same way
         plan, choice, shaped = NO_PLAN, kept.choice, kept.shaped
+        ex.repeatable = True
         if choice is not None:
             ex.trace.fixture, ex.trace.reply = choice.fixture.id, choice.step_index
     else:
@@ -149,6 +161,7 @@ async def answer(ex: Exchange) -> web.StreamResponse:
         draws_again = counting or misbehave.spec_of(ex.selection, choice) is not None
         if ex.cached is not None and not draws_again and worth_keeping(key, plan, choice):
             ex.cached.decided = Decided(key, choice, shaped)
+            ex.repeatable = True
     return await render_and_write(ex, plan, shaped)
 
 
@@ -200,24 +213,32 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
         completion = await prompt_cache.with_cache_usage(
             ex.services.state, ex.dialect, ex.info, ex.session, turn, completion
         )
+    line = None
     if ex.info is not None:
-        await ledger.bill(
-            ex.services,
-            ex.trace,
-            ex.info,
-            completion.usage,
-            ex.credential,
-            ex.request.headers.get(SESSION_HEADER),
-        )
+        named_session = ex.request.headers.get(SESSION_HEADER)
+        line = ledger.line_for(ex.services, ex.trace, ex.info, completion.usage, ex.credential, named_session)
+        await ledger.post(ex.services.state, ex.trace, line)
     queued = await stateful.keep(ex.services, ex.request, completion, turn, plan)  # stored responses
     if queued is not None:  # a background run answers at once; polling shows its progress
         return json_response(ex, queued)
+    if ex.cached is not None and ex.answer_key is not None and keeps_nothing_else(ex, plan):
+        ex.cached.answered = Answered(
+            ex.answer_key, ex.credential, ex.session, turn, shaped, ex.trace.fixture, ex.trace.reply, line
+        )
     pacer = None
     if plan.latency and plan.latency.paces:
         # Seeded per conversation, made only for jitter (hashing the conversation costs).
         seed = seed_for(ex.services.config.seed, ex.conversation_key(), "timing")
         rng = random.Random(seed) if plan.latency.jitter else None
         pacer = Pacer(plan.latency, arrival_on_loop(ex.trace), rng)
+    return await write_answer(ex, completion, plan, pacer)
+
+
+async def write_answer(
+    ex: Exchange, completion: Completion, plan: Plan, pacer: Pacer | None
+) -> web.StreamResponse:
+    turn = ex.turn
+    assert turn is not None
     if turn.stream:
         return await stream_response(ex, completion, plan, pacer)
     if pacer is not None:
@@ -225,6 +246,35 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
     raw = rendered.body(ex.renders, ex.dialect, completion, turn)
     body = ex.dialect.render(completion, turn) if raw is None else None  # the journal decodes raw if read
     return json_response(ex, body, raw)
+
+
+def keeps_nothing_else(ex: Exchange, plan: Plan) -> bool:
+    """Whether this answer came of the request and the state alone (fast/answered.py): no
+    scenario, cursor, counted limit, prompt-cache state, stored response, note or extra header."""
+    trace = ex.trace
+    return (
+        ex.repeatable
+        and plan is NO_PLAN
+        and not ex.stateful_usage
+        and not ex.dialect.stateful
+        and ex.services.scenarios.limits is None
+        and not trace.violations
+        and not trace.extra_headers
+        and trace.misbehaviour is None
+    )
+
+
+async def answer_again(ex: Exchange, entry: Parsed, kept: Answered) -> web.StreamResponse:
+    """The answer this very request got last time (fast/answered.py), under a new id and time."""
+    ex.credential, ex.session, ex.turn = kept.credential, kept.session, kept.turn
+    ex.cached, ex.renders = entry, entry.renders
+    trace = ex.trace
+    trace.session = trace.session or kept.credential
+    trace.fixture, trace.reply = kept.fixture, kept.reply
+    if kept.line is not None:
+        await ledger.post(ex.services.state, trace, kept.line)
+    completion = Completion(new_hex_id()[:29], int(time.time()), kept.turn.model, *kept.shaped)
+    return await write_answer(ex, completion, NO_PLAN, None)
 
 
 async def pick_replies(ex: Exchange, choice: Choice | None) -> list[Reply]:

@@ -23,31 +23,29 @@ MAX_JSON_DEPTH = 100
 NO_BODY = Parsed(None, None, kept=False)  # the entry of a request without a body (never written)
 
 
-async def read_incoming(
-    request: web.Request,
-    dialect: Dialect,
-    route: RouteSpec,
-    config: ServerConfig,
-    trace: Trace,
-    memo: BodyCache,
-) -> tuple[Incoming, Parsed]:
-    """The request as the dialect sees it, and its body's entry (fast/memo.py: kept, or made for
-    this request only)."""
-    entry = NO_BODY
-    if request.method in ("POST", "PUT", "PATCH"):
-        raw = body_at_hand(request, config.max_body_bytes)
-        if raw is None:
-            raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
-        trace.raw_body = raw
-        found = memo.get(dialect, request.path, raw)
-        if found is None:
-            decoded = trace.body = decode_json(raw, request)
-            entry = memo.put(dialect, request.path, raw, decoded, dialect.accept(decoded))
-        else:  # these bytes were decoded before: only the content type is left to check
-            check_content_type(request)
-            trace.body = found.decoded
-            entry = found
-    incoming = Incoming(
+async def read_entry(
+    request: web.Request, dialect: Dialect, config: ServerConfig, trace: Trace, memo: BodyCache
+) -> Parsed:
+    """The request body's entry (fast/memo.py: kept, or made for this request only)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return NO_BODY
+    raw = body_at_hand(request, config.max_body_bytes)
+    if raw is None:
+        raw = await read_body(request, config.max_body_bytes, config.body_timeout_s)
+    trace.raw_body = raw
+    found = memo.get(dialect, request.path, raw)
+    if found is None:
+        decoded = trace.body = decode_json(raw, request)
+        return memo.put(dialect, request.path, raw, decoded, dialect.accept(decoded))
+    # these bytes were decoded before: only the content type is left to check
+    check_content_type(request)
+    trace.body = found.decoded
+    return found
+
+
+def incoming_of(request: web.Request, route: RouteSpec, entry: Parsed) -> Incoming:
+    """The request as the dialect sees it."""
+    return Incoming(
         method=request.method,
         path=request.path,
         match_info=dict(request.match_info),
@@ -56,7 +54,6 @@ async def read_incoming(
         body=entry.body,
         route=route,
     )
-    return incoming, entry
 
 
 def too_large(limit: int) -> MockError:

@@ -9,6 +9,7 @@ itself, are kept as their keyed hashes (journal.session_key), as the journal doe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -56,20 +57,29 @@ def cost_of(info: ModelInfo, usage: Usage) -> float:
     return round(info.cost(bill), 10)
 
 
-async def record(
-    state: StateStore,
-    secret: bytes,
-    session: str,
-    named: bool,
-    credential: str,
-    model: str,
-    usage: dict[str, int],
-    cost: float,
-) -> None:
-    """Add one answer to its (session, key, model) tally. `named`: the client named the session."""
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One answer's entry in the ledger: what goes on its journal entry and into its tally."""
+
+    model: str
+    usage: dict[str, int]  # usage_view's names
+    cost: float
+    tally: str  # the tally's key: (session as shown, the key's hash, model) as JSON
+    amounts: dict[str, float]  # what the answer adds to it
+
+
+def line_of(secret: bytes, session: str, named: bool, credential: str, info: ModelInfo, usage: Usage) -> Line:
+    """The ledger line of one answer. `named`: the client named the session."""
+    view, cost = usage_view(usage), cost_of(info, usage)
     shown = session if named else session_key(secret, session)
-    key = orjson.dumps([shown, session_key(secret, credential), model]).decode()
-    await state.tally_add(KIND, key, {"requests": 1, **usage, "cost_usd": cost})
+    tally = orjson.dumps([shown, session_key(secret, credential), info.id]).decode()
+    return Line(info.id, view, cost, tally, {"requests": 1, **view, "cost_usd": cost})
+
+
+async def post(state: StateStore, trace: Trace, line: Line) -> None:
+    """Put the line on the answer's journal entry and add it to its tally."""
+    trace.model, trace.usage, trace.cost = line.model, line.usage, line.cost
+    await state.tally_add(KIND, line.tally, line.amounts)
 
 
 async def totals(state: StateStore, secret: bytes, filters: Mapping[str, str]) -> dict[str, Any]:
@@ -99,17 +109,15 @@ def _amounts(amounts: Mapping[str, float]) -> dict[str, float]:
     return found
 
 
-async def bill(
+def line_for(
     services: Services,
     trace: Trace,
     info: ModelInfo,
     usage: Usage,
     credential: str,
     named_session: str | None,
-) -> None:
-    """Put one answer's usage and cost on its journal entry and into the tallies."""
-    trace.model, trace.usage, trace.cost = info.id, usage_view(usage), cost_of(info, usage)
+) -> Line:
+    """The ledger line of one answer on this request (its session and API key)."""
     session = trace.session or credential
-    secret = session_secret(services.config.admin_token)
     named = named_session is not None and named_session == session
-    await record(services.state, secret, session, named, credential, info.id, trace.usage, trace.cost)
+    return line_of(session_secret(services.config.admin_token), session, named, credential, info, usage)

@@ -9,8 +9,9 @@ on every request as before. A parse that reads headers or the query string (Anth
 required `anthropic-version`) is noticed and never kept.
 
 The body's entry (Parsed) also carries what the other speed layers keep for that body: the
-decision (decided.py) and the rendered templates (rendered.py). With the fast path off the
-cache is its pass-through twin, which keeps nothing, so every layer above it runs the plain way.
+decision (decided.py), the rendered templates (rendered.py) and the last whole answer
+(answered.py). With the fast path off the cache is its pass-through twin, which keeps nothing,
+so every layer above it runs the plain way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from ..config import CACHE_LIMITS, CacheLimits
 from ..dialects.base import Dialect
 from ..model import Turn
+from .answered import Answered
 from .bounded import BoundedTable
 from .decided import Decided
 from .rendered import Renders
@@ -37,6 +39,7 @@ class Parsed:
     turn: Turn | None = None  # dialect.parse's answer, when it read nothing but the body
     decided: Decided | None = None  # how this body was last answered (decided.py)
     renders: Renders = field(default_factory=Renders)  # rendered.py's templates for that turn
+    answered: Answered | None = None  # the last answer to this body, to write again (answered.py)
 
 
 class BodyCache(Protocol):

@@ -1,6 +1,7 @@
 """A body sent again and again (a load test) is answered from what was decided for it before
-(mocksrv/fast/decided.py), but never past a change that could decide it otherwise: run-time fixtures
-and scenarios, session and server bindings, a scenario header, another key, a reset."""
+(mocksrv/fast/decided.py), and the very same request with its last whole answer (answered.py), but
+never past a change that could decide it otherwise: run-time fixtures, scenarios and models,
+session and server bindings, a header or query string, another key, a reset."""
 
 from __future__ import annotations
 
@@ -103,3 +104,56 @@ def test_other_dialects_share_nothing(live):
     family = FAMILY[1]
     response = rawhttp.post(family.chat_url(live), json=BODY, headers=family.auth_headers("sk-a"))
     assert response.status == 200 and response.json()["choices"][0]["message"]["content"]
+
+
+# The whole answer (mocksrv/fast/answered.py): kept for the very same request, never past a
+# header, a query string, the caller, the model table or the state deciding it otherwise.
+
+
+def test_every_repeated_answer_is_journaled_and_billed(live):
+    control(live, "DELETE", "/requests")
+    sent = [ask(live, "sk-a", **{"X-Mock-Session": "billed"}) for _ in range(6)]
+    assert {r.status for r in sent} == {200} and len({r.json()["id"] for r in sent}) == 6
+    journal = rawhttp.control(live.url, "GET", "/requests?session=billed").json()
+    entries = journal["requests"] if isinstance(journal, dict) else journal
+    assert len(entries) == 6 and all(e["usage"] == entries[0]["usage"] for e in entries)
+    totals = rawhttp.control(live.url, "GET", "/usage?session=billed").json()["totals"]
+    usage = sent[0].json()["usage"]
+    assert totals["requests"] == 6
+    assert totals["input_tokens"] == 6 * usage["prompt_tokens"]
+    assert totals["output_tokens"] == 6 * usage["completion_tokens"]
+
+
+def test_a_header_the_pipeline_reads_decides_again(live):
+    body = {"model": "gpt-none-such", "messages": BODY["messages"]}
+    plain = {"Authorization": "Bearer sk-a"}
+    strict = {**plain, "X-Mock-Known-Models": "1"}
+    sent = (plain, plain, strict, plain)
+    statuses = [rawhttp.post(live.url + PATH, json=body, headers=h).status for h in sent]
+    assert statuses == [200, 200, 404, 200]
+
+
+def test_a_model_added_at_run_time_applies_to_the_repeated_body(live):
+    body = {"model": "acme-small", "max_tokens": 5000, "messages": BODY["messages"]}
+    headers = {"Authorization": "Bearer sk-a"}
+    assert [rawhttp.post(live.url + PATH, json=body, headers=headers).status for _ in range(2)] == [200, 200]
+    model = {"id": "acme-small", "family": "openai", "context_window": 8192, "max_output_tokens": 1024}
+    control(live, "POST", "/models", {"models": [model]})
+    refused = rawhttp.post(live.url + PATH, json=body, headers=headers)
+    assert refused.status == 400 and "max_tokens" in refused.text
+
+
+def test_the_answer_is_the_callers_own(make_server):
+    live = make_server(api_keys=frozenset({"sk-good"}))
+    good = {"Authorization": "Bearer sk-good"}
+    assert [rawhttp.post(live.url + PATH, json=BODY, headers=good).status for _ in range(2)] == [200, 200]
+    assert rawhttp.post(live.url + PATH, json=BODY, headers={"Authorization": "Bearer sk-bad"}).status == 401
+
+
+def test_a_query_string_is_an_input(make_server):
+    live = make_server(api_keys=frozenset({"gm-good"}))
+    path = "/gemini/v1beta/models/gemini-2.5-flash:generateContent?key="
+    body = {"contents": [{"role": "user", "parts": [{"text": "repeated body under load"}]}]}
+    answers = [rawhttp.post(live.url + path + key, json=body) for key in ("gm-good", "gm-good", "gm-bad")]
+    assert [a.status for a in answers] == [200, 200, 400]  # Google's API_KEY_INVALID is a 400
+    assert answers[2].json()["error"]["status"] == "INVALID_ARGUMENT" and "API key" in answers[2].text

@@ -1,0 +1,58 @@
+"""A repeated request answered as it was last time, without walking the pipeline again.
+
+A load test sends one request thousands of times: the same bytes, the same headers. When
+every input of an answer equals one answered before (the body, through its memo entry; the
+headers and query string, as sent; the state's epoch), and nothing else went into that answer
+(no scenario, no fixture cursor, no stored response, no counted limit, no prompt-cache state,
+no lenient-mode note, no extra header), then the checks and decisions between reading the
+body and writing the answer (auth, schema, cross-turn and model limits, plan, choice, shape,
+the ledger's arithmetic) would come out the same again. This layer keeps what they produced,
+with the body's memo entry, and the handler goes straight to writing the answer under a fresh
+id and timestamp, posting the same ledger line. AnswerKey names every input; anything the
+pipeline learns from outside the request and the state must keep the answer out of here.
+A store shared with other processes has no epoch; then nothing is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from aiohttp import web
+
+from ..ledger import Line
+from ..model import Turn
+from .decided import Shaped
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnswerKey:
+    """Every input of an answer but the body: a kept answer holds only for an equal key."""
+
+    epoch: int | None  # the state's version; None: shared state, never kept
+    query: str  # the raw query string (api-version, alt=sse, key=...)
+    headers: tuple[tuple[str, str], ...]  # every header as sent, in order
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answered:
+    """What the pipeline made of one request: enough to write the same answer again."""
+
+    key: AnswerKey
+    credential: str
+    session: str
+    turn: Turn
+    shaped: Shaped
+    fixture: str | None  # the trace's fixture and reply, as the pipeline set them
+    reply: int | None
+    line: Line | None  # the ledger line (usage and cost) posted for each answer
+
+
+def answer_key(epoch: int | None, request: web.Request) -> AnswerKey:
+    return AnswerKey(epoch, request.rel_url.raw_query_string, tuple(request.headers.items()))
+
+
+def recalled(kept: Answered | None, key: AnswerKey) -> Answered | None:
+    """The answer kept for this body, if it holds for this key."""
+    if kept is None or key.epoch is None or kept.key != key:
+        return None
+    return kept
