@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .schemas import SchemaRegistry
 
 CATALOG_FILE = MODELS_DIR / "catalog.yaml"
-FAMILIES = ("openai", "anthropic", "gemini")
+FAMILIES = ("openai", "anthropic", "gemini", "ollama")
 PER_MILLION = 1_000_000
 
 

@@ -193,18 +193,22 @@ def embed(
     full: int,
     dimensions: int | None = None,
     normalize_cut: bool = True,
+    unit: bool = True,
 ) -> np.ndarray:
     """Float32 vectors, one row per text, `dimensions` long (the prefix of the `full`-size one).
 
     `normalize_cut`: the cut vector is renormalized to unit length (OpenAI's `dimensions`);
-    otherwise it keeps the full vector's scale (Gemini's outputDimensionality)."""
+    otherwise it keeps the full vector's scale (Gemini's outputDimensionality).
+    `unit` False: the projection as it is, a length that grows with the text (the raw output
+    Ollama's legacy /api/embeddings returns); same directions, so the same cosines."""
     size = min(dimensions or full, full)
     weights = bucket_weights(texts, _salt(model, seed))
     vectors = _project(weights, _projection(seed, full if not normalize_cut else size))
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors)).astype(np.float32)[:, None]
-    norms[norms == 0] = 1.0
     cut = vectors[:, :size]
-    cut /= norms  # in place: a view of the product, which nothing else holds
+    if unit:
+        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors)).astype(np.float32)[:, None]
+        norms[norms == 0] = 1.0
+        cut /= norms  # in place: a view of the product, which nothing else holds
     return np.ascontiguousarray(cut)
 
 

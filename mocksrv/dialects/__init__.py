@@ -6,7 +6,7 @@ from ..catalog import Catalog
 from ..signing import DEFAULT_SIGNER, Signer
 from .anthropic.messages import AnthropicMessages
 from .anthropic.vertex import VertexAnthropic
-from .azure import AzureChat
+from .azure import AzureChat, AzureCompletions, AzureEmbeddings
 from .base import Dialect, RouteSpec
 from .bedrock.converse import BedrockConverse
 from .bedrock.invoke import BedrockInvoke
@@ -49,6 +49,8 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
     WrappedChat,
     WrappedEmbeddings,
     AzureChat,
+    AzureEmbeddings,
+    AzureCompletions,
     OllamaAPI,
     OllamaOpenAI,
     VertexGemini,

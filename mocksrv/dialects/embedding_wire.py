@@ -25,9 +25,13 @@ def full_size(info: ModelInfo) -> int:
     return min(info.dimensions or DEFAULT_DIMENSIONS, vectors.MAX_DIMENSIONS)
 
 
-def vectors_of(completion: Completion, turn: Turn, seed: int, normalize_cut: bool = True) -> np.ndarray:
-    """One row per input. Kept for the very next call with the same turn and choices: the
-    render cache (rendered.py) renders a new body twice in a row."""
+def vectors_of(
+    completion: Completion, turn: Turn, seed: int, normalize_cut: bool = True, unit: bool = True
+) -> np.ndarray:
+    """One row per input (vectors.embed's `normalize_cut` and `unit`). Kept for the very next
+    call with the same turn and choices: the render cache (rendered.py) renders a new body
+    twice in a row. `turn.extras["vector_model"]`, when set, is the model the vectors are
+    made for (names a provider treats as one, such as Ollama's `m` and `m:latest`)."""
     if _last and _last[0][0] is turn and _last[0][1] is completion.choices:
         return _last[0][2]
     full, size = turn.extras["full_dimensions"], turn.extras.get("dimensions")
@@ -36,7 +40,8 @@ def vectors_of(completion: Completion, turn: Turn, seed: int, normalize_cut: boo
         one = vectors.pinned(pinned, size, normalize_cut)
         result = np.repeat(one[None, :], len(turn.inputs), axis=0)
     else:
-        result = vectors.embed(turn.inputs, turn.model, seed, full, size, normalize_cut)
+        model = turn.extras.get("vector_model") or turn.model
+        result = vectors.embed(turn.inputs, model, seed, full, size, normalize_cut, unit)
     _last[:] = [(turn, completion.choices, result)]
     return result
 

@@ -1,6 +1,7 @@
 """Ollama through its own Python client and LangChain's ChatOllama: NDJSON streams, thinking,
-tool calls with object arguments, structured output, embeddings, model listing, its
-`{"error": ...}` bodies and in-stream errors, and the OpenAI-compatible routes."""
+tool calls with object arguments, structured output, model listing, its `{"error": ...}`
+bodies and in-stream errors, and the OpenAI-compatible routes (embeddings:
+test_ollama_embeddings.py)."""
 
 from __future__ import annotations
 
@@ -103,18 +104,6 @@ def test_generate_streams_and_returns_context(server):
     assert parts[-1].done and parts[-1].context
     single = client(server).generate(model="llama3.2", prompt="long text please", system="Be brief.")
     assert single.response == LONG and single.done_reason == "stop"
-
-
-def test_embed_and_the_older_embeddings_route(server):
-    found = client(server).embed(
-        model="nomic-embed-text", input=["the cat sat", "the cat sat", "stock prices"]
-    )
-    first, same, other = found.embeddings
-    assert first == same and first != other and len(first) == 768
-    assert abs(sum(v * v for v in first) - 1) < 1e-3
-    older = client(server).embeddings(model="nomic-embed-text", prompt="the cat sat")
-    assert older.embedding == first
-    assert len(client(server).embed(model="m", input="x", dimensions=64).embeddings[0]) == 64
 
 
 def test_tags_show_and_version(server):

@@ -1,6 +1,8 @@
-"""Azure OpenAI: chat completions under `/openai/deployments/{deployment}/...?api-version=` and
-the v1 routes `/openai/v1/...`, `api-key` or Entra ID Bearer auth, deployments mapped to
-models, content-filter annotations and Azure's own error bodies. The OpenAI wire otherwise."""
+"""Azure OpenAI: chat completions, embeddings and legacy completions under
+`/openai/deployments/{deployment}/...?api-version=` and the v1 routes `/openai/v1/...`, `api-key`
+or Entra ID Bearer auth, deployments mapped to models, content-filter annotations and Azure's
+own error bodies. The OpenAI wire otherwise: each operation is the OpenAI family's dialect for
+it with AzureDeployments (deployments.py) in front."""
 
 from __future__ import annotations
 
@@ -10,177 +12,87 @@ from typing import ClassVar
 
 import orjson
 
-from ...catalog import Catalog
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn
-from ..base import AuthScheme, ErrorResponse, Incoming, RouteSpec, dumps
-from ..openai.chat import OpenAIChat
+from ..base import RouteSpec, dumps
+from ..openai.completions import OpenAICompletions
+from ..openai.embeddings import OpenAIEmbeddings
 from . import errors, wire
-
-# The data-plane inference versions Azure documents (GA and preview); v1 routes take none.
-API_VERSIONS = frozenset(
-    {
-        "2022-12-01",
-        "2023-05-15",
-        "2023-06-01-preview",
-        "2023-07-01-preview",
-        "2023-08-01-preview",
-        "2023-09-01-preview",
-        "2023-10-01-preview",
-        "2023-12-01-preview",
-        "2024-02-01",
-        "2024-02-15-preview",
-        "2024-03-01-preview",
-        "2024-04-01-preview",
-        "2024-05-01-preview",
-        "2024-06-01",
-        "2024-07-01-preview",
-        "2024-08-01-preview",
-        "2024-09-01-preview",
-        "2024-10-01-preview",
-        "2024-10-21",
-        "2024-12-01-preview",
-        "2025-01-01-preview",
-        "2025-02-01-preview",
-        "2025-03-01-preview",
-        "2025-04-01-preview",
-    }
-)
-V1_API_VERSIONS = frozenset({"v1", "preview", "latest"})
-DEPLOYMENTS = "/openai/deployments/{deployment}"
-DEPLOYMENT_MODEL = "(deployment)"  # stands in for a `model` the body left out
-
-# TODO(merge with the OpenAI family's `embeddings` / `completions` operations): serve these
-# from an Azure subclass of that family's dialect for the operation (AzureChat's api-version
-# check, deployment resolution, auth and error bodies are inherited by mixing in AzureChat).
-PENDING_ROUTES = (
-    RouteSpec("POST", f"{DEPLOYMENTS}/embeddings", "embeddings"),
-    RouteSpec("POST", f"{DEPLOYMENTS}/completions", "completions"),
-    RouteSpec("POST", "/openai/v1/embeddings", "embeddings"),
-    RouteSpec("POST", "/openai/v1/completions", "completions"),
-)
+from .deployments import API_VERSIONS, DEPLOYMENTS, AzureDeployments
 
 
-class AzureChat(OpenAIChat):
-    name = "azure"
-    prefix = "/azure"
-    base_path = "/azure"  # AzureOpenAI(azure_endpoint=<server>/azure, api_version=...)
-    routes = (
-        RouteSpec("POST", f"{DEPLOYMENTS}/chat/completions"),
-        RouteSpec("POST", "/openai/v1/chat/completions"),
-        RouteSpec("GET", "/openai/v1/models", "models"),
-    )
-    auth = AuthScheme(bearer=True, headers=("api-key",))
-    auth_hint = "api-key: <any key> (or Authorization: Bearer <Entra ID token>)"
-    schema_dir = "azure"
-    service_tier = None
-    message_extras: ClassVar[dict] = {"refusal": None}
-    success_headers: ClassVar[dict[str, str]] = {
-        "x-ms-region": "East US",
-        "x-ratelimit-limit-requests": "1000",
-        "x-ratelimit-remaining-requests": "999",
-        "x-ratelimit-limit-tokens": "1000000",
-        "x-ratelimit-remaining-tokens": "999000",
-    }
-
-    # ---- request side -------------------------------------------------------------------
-    def normalize(self, body: JSON) -> JSON:
-        # The deployment names the model: a body without `model` is complete on Azure.
-        if isinstance(body, dict) and "model" not in body:
-            return {**body, "model": DEPLOYMENT_MODEL}
-        return body
-
-    def parse(self, incoming: Incoming) -> Turn:
-        deployment = incoming.match_info.get("deployment")
-        self._check_api_version(incoming.query.get("api-version"), v1=deployment is None)
-        turn = super().parse(incoming)
-        name = deployment if deployment is not None else turn.model
-        return dataclasses.replace(turn, model=name, extras={**turn.extras, "deployment": name})
-
-    @staticmethod
-    def _check_api_version(version: str | None, v1: bool) -> None:
-        if v1:
-            if version is not None and version not in V1_API_VERSIONS:
-                raise MockError(ErrorKind.BAD_REQUEST, detail=errors.BAD_API_VERSION)
-            return
-        if not version:
-            raise MockError(ErrorKind.NOT_FOUND, detail=errors.NO_API_VERSION)
-        if version not in API_VERSIONS:
-            raise MockError(ErrorKind.BAD_REQUEST, detail=errors.BAD_API_VERSION)
-
-    def resolve(self, turn: Turn, catalog: Catalog) -> Turn:
-        """The deployment's model; with deployments declared, an unknown one is a 404."""
-        deployment = turn.extras.get("deployment") or turn.model
-        model = catalog.deployment(deployment)
-        if model is not None:
-            return dataclasses.replace(turn, model=model.id)
-        if catalog.declares_deployments:
-            raise MockError(ErrorKind.NOT_FOUND, detail=errors.NO_DEPLOYMENT)
-        return turn
+class ContentFiltered(AzureDeployments):
+    """The operations Azure's content filter sees (chat, completions): verdicts per prompt and
+    per choice on the OpenAI answer, and a scripted filtered prompt as Azure's 400."""
 
     def screen(self, choices: tuple[Reply, ...]) -> None:
         """A scripted empty answer that ends `content_filter` is the prompt's filter: a 400."""
         if choices and all(_prompt_filtered(r) for r in choices):
             raise MockError(ErrorKind.BAD_REQUEST, errors.PROMPT_FILTERED, "prompt", errors.FILTERED)
 
-    # ---- response side ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:
         body = super().render(completion, turn)
         for choice, reply in zip(body["choices"], completion.choices, strict=True):
             choice["content_filter_results"] = wire.choice_results(reply.finish == "content_filter")
-        return {"prompt_filter_results": wire.prompt_results(), **body}
+        return {"prompt_filter_results": wire.prompt_results(prompts=_prompts(turn)), **body}
 
     def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:
-        yield SSEEvent(dumps(wire.prompt_chunk()))
+        yield SSEEvent(dumps(wire.prompt_chunk(prompts=_prompts(turn))))
         for event in super().render_stream(completion, turn):
-            yield self._annotated(event, completion)
+            yield _annotated(event, completion)
 
-    @staticmethod
-    def _annotated(event: SSEEvent, completion: Completion) -> SSEEvent:
-        """Content and finish chunks carry the choice's verdict; the role chunk an empty one."""
-        if event.terminal:
-            return event
-        chunk = orjson.loads(event.data)
-        for choice in chunk["choices"]:
-            delta, finish = choice.get("delta") or {}, choice.get("finish_reason")
-            if finish is not None or delta.get("content") or delta.get("tool_calls"):
-                filtered = completion.choices[choice["index"]].finish == "content_filter"
-                choice["content_filter_results"] = wire.categories(filtered and finish is not None)
-            else:
-                choice["content_filter_results"] = {}
-        return dataclasses.replace(event, data=dumps(chunk))
 
-    # ---- errors -------------------------------------------------------------------------
-    def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
-        if error.detail == errors.FILTERED:
-            body = errors.filtered_body(wire.categories(filtered=True))
-            return ErrorResponse(400, body, dict(error.headers))
-        platform = errors.platform_body(error)
-        if platform is None:
-            return super().render_error(error, request_id)
-        return ErrorResponse(platform[0], platform[1], self.error_headers(error))
+class AzureChat(ContentFiltered):
+    routes = (
+        RouteSpec("POST", f"{DEPLOYMENTS}/chat/completions"),
+        RouteSpec("POST", "/openai/v1/chat/completions"),
+        RouteSpec("GET", "/openai/v1/models", "models"),
+    )
+    message_extras: ClassVar[dict] = {"refusal": None}
 
-    def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
-        platform = errors.platform_body(error)
-        return SSEEvent(dumps(platform[1])) if platform else super().render_stream_error(error, request_id)
 
-    def error_headers(self, error: MockError) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if error.kind is ErrorKind.RATE_LIMIT or error.retry_after is not None:
-            headers["retry-after"] = f"{max(1, round(error.retry_delay_s))}"
-            headers["retry-after-ms"] = str(int(error.retry_delay_s * 1000))
-        headers.update(error.headers)
-        return headers
+class AzureEmbeddings(AzureDeployments, OpenAIEmbeddings):
+    """OpenAI's vectors for the deployed model (no content filter on embeddings)."""
 
-    def new_request_id(self, seed: str) -> str:
-        return f"{seed[:8]}-{seed[8:12]}-{seed[12:16]}-{seed[16:20]}-{seed[20:32]}"
+    routes = (
+        RouteSpec("POST", f"{DEPLOYMENTS}/embeddings", "embeddings", stream=False),
+        RouteSpec("POST", "/openai/v1/embeddings", "embeddings", stream=False),
+    )
+    operation_name = "Embeddings_Create"
 
-    def response_headers(self, request_id: str) -> dict[str, str]:
-        return {**self.success_headers, "apim-request-id": request_id, "x-request-id": request_id}
+
+class AzureCompletions(ContentFiltered, OpenAICompletions):
+    """Legacy text completions; each prompt of an array gets its own `prompt_index` verdict."""
+
+    routes = (
+        RouteSpec("POST", f"{DEPLOYMENTS}/completions", "completions"),
+        RouteSpec("POST", "/openai/v1/completions", "completions"),
+    )
+    operation_name = "Completions_Create"
+
+
+def _prompts(turn: Turn) -> int:
+    return max(1, len(turn.inputs))  # chat has one prompt; completions one per `prompt` item
 
 
 def _prompt_filtered(reply: Reply) -> bool:
     return reply.finish == "content_filter" and not reply.content and not reply.tool_calls
 
 
-__all__ = ["API_VERSIONS", "PENDING_ROUTES", "AzureChat"]
+def _annotated(event: SSEEvent, completion: Completion) -> SSEEvent:
+    """Chunks with text (or tool calls) and finish chunks carry the choice's verdict; the role
+    chunk an empty one; a usage chunk has no choices."""
+    if event.terminal:
+        return event
+    chunk = orjson.loads(event.data)
+    for choice in chunk["choices"]:
+        delta, finish = choice.get("delta") or {}, choice.get("finish_reason")
+        if finish is not None or choice.get("text") or delta.get("content") or delta.get("tool_calls"):
+            filtered = completion.choices[choice["index"]].finish == "content_filter"
+            choice["content_filter_results"] = wire.categories(filtered and finish is not None)
+        else:
+            choice["content_filter_results"] = {}
+    return dataclasses.replace(event, data=dumps(chunk))
+
+
+__all__ = ["API_VERSIONS", "AzureChat", "AzureCompletions", "AzureEmbeddings"]

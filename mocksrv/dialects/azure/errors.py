@@ -47,18 +47,19 @@ PLATFORM: dict[ErrorKind, tuple[int, str]] = {
 }
 
 
-def throttled(retry_after_s: float) -> str:
+def throttled(retry_after_s: float, operation: str = "ChatCompletions_Create") -> str:
     seconds = max(1, round(retry_after_s))
     return (
-        "Requests to the ChatCompletions_Create Operation under Azure OpenAI API have exceeded "
+        f"Requests to the {operation} Operation under Azure OpenAI API have exceeded "
         f"call rate limit of your current OpenAI S0 pricing tier. Please retry after {seconds} "
         "second. Please go here: https://aka.ms/oai/quotaincrease if you would like to further "
         "increase the default rate limit."
     )
 
 
-def platform_body(error: MockError) -> tuple[int, JSON] | None:
-    """(status, body) when Azure's gateway answers this error itself, else None."""
+def platform_body(error: MockError, operation: str = "ChatCompletions_Create") -> tuple[int, JSON] | None:
+    """(status, body) when Azure's gateway answers this error itself, else None; `operation`
+    is how its throttling message names the call (`Embeddings_Create`, ...)."""
     if error.detail == NO_API_VERSION or (error.kind is ErrorKind.NOT_FOUND and error.detail == "route"):
         return 404, {"error": {"code": "404", "message": RESOURCE_NOT_FOUND}}
     if error.detail == BAD_API_VERSION:
@@ -72,7 +73,7 @@ def platform_body(error: MockError) -> tuple[int, JSON] | None:
     if error.kind is ErrorKind.AUTH:
         message = MISSING_KEY if error.detail == "missing" else ACCESS_DENIED
     elif error.kind is ErrorKind.RATE_LIMIT and not message:
-        message = throttled(error.retry_delay_s)
+        message = throttled(error.retry_delay_s, operation)
     return status, {"error": {"code": code, "message": message or error.text}}
 
 

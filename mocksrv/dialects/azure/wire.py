@@ -18,9 +18,10 @@ def categories(filtered: bool = False) -> JSON:
     return verdicts
 
 
-def prompt_results(filtered: bool = False) -> list[JSON]:
+def prompt_results(filtered: bool = False, prompts: int = 1) -> list[JSON]:
+    """One verdict per prompt: chat has one, a completions `prompt` array one per item."""
     verdicts = {**categories(filtered), "jailbreak": {"filtered": False, "detected": False}}
-    return [{"prompt_index": 0, "content_filter_results": verdicts}]
+    return [{"prompt_index": i, "content_filter_results": verdicts} for i in range(prompts)]
 
 
 def choice_results(filtered: bool = False) -> JSON:
@@ -31,7 +32,7 @@ def choice_results(filtered: bool = False) -> JSON:
     }
 
 
-def prompt_chunk() -> JSON:
+def prompt_chunk(prompts: int = 1) -> JSON:
     """The first event of every Azure stream: the prompt's verdict and no choices yet."""
     return {
         "choices": [],
@@ -39,5 +40,5 @@ def prompt_chunk() -> JSON:
         "id": "",
         "model": "",
         "object": "",
-        "prompt_filter_results": prompt_results(),
+        "prompt_filter_results": prompt_results(prompts=prompts),
     }

@@ -10,10 +10,13 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ...catalog import ModelInfo
 from ...errors import MockError
-from ...model import JSON, Completion, Message, Reply, SSEEvent, Turn, stops_of
+from ...model import JSON, Completion, Message, Reply, SSEEvent, Turn, count_tokens, stops_of
 from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
+from ..embedding_wire import as_float_list, full_size, vectors_of
 from ..openai.chat import OpenAIChat
 from . import errors, wire
 
@@ -80,12 +83,23 @@ class OllamaAPI(Dialect):
 
     def _embed_turn(self, body: JSON, path: str) -> Turn:
         raw = body.get("input") if path == EMBED else body.get("prompt")
-        inputs = tuple(raw) if isinstance(raw, list) else (raw if isinstance(raw, str) else "",)
+        # An empty input is no input: Ollama answers it with no vectors (clients preload so).
+        texts = tuple(raw) if isinstance(raw, list) else ((raw,) if isinstance(raw, str) and raw else ())
+        model = str(body.get("model", ""))
+        info = self.catalog.find(model.split(":", 1)[0], self.family)  # a tag names a build of it
         return Turn(
             dialect=self.name,
-            model=str(body.get("model", "")),
-            messages=tuple(Message("user", str(t)) for t in inputs),
-            extras={"route": path, "inputs": inputs, "dimensions": body.get("dimensions")},
+            model=model,
+            messages=(Message("user", "\n".join(texts)),),
+            endpoint="embeddings",
+            inputs=texts,
+            extras={
+                "route": path,
+                "full_dimensions": full_size(info),
+                "dimensions": body.get("dimensions") if path == EMBED else None,
+                "vector_model": model.removesuffix(":latest"),  # Ollama's `m` is `m:latest`
+                "tokens": sum(count_tokens(t) for t in texts),
+            },
         )
 
     # ---- response side ------------------------------------------------------------------
@@ -114,17 +128,17 @@ class OllamaAPI(Dialect):
         return {**final, **wire.timings(completion.usage)}
 
     def _embeddings(self, completion: Completion, turn: Turn) -> JSON:
-        dimensions = turn.extras.get("dimensions") or wire.EMBEDDING_DIMENSIONS
-        vectors = [wire.embedding(str(t), dimensions) for t in turn.extras["inputs"]]
-        if turn.extras["route"] == EMBEDDINGS:
-            return {"embedding": vectors[0]}
+        if turn.extras["route"] == EMBEDDINGS:  # the model's raw vector, in float64 (docs/wire-decisions.md)
+            rows = vectors_of(completion, turn, self.seed, unit=False) if turn.inputs else None
+            return {"embedding": as_float_list(rows[0].astype(np.float64)) if rows is not None else []}
+        rows = vectors_of(completion, turn, self.seed) if turn.inputs else None  # unit length
         counters = wire.timings(completion.usage)
         return {
             "model": completion.model,
-            "embeddings": vectors,
+            "embeddings": [as_float_list(row) for row in rows] if rows is not None else [],
             "total_duration": counters["total_duration"],
             "load_duration": counters["load_duration"],
-            "prompt_eval_count": completion.usage.prompt_tokens,
+            "prompt_eval_count": turn.extras["tokens"],
         }
 
     def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:
@@ -153,7 +167,9 @@ class OllamaAPI(Dialect):
     def render_info(self, incoming: Incoming) -> JSON:
         if incoming.route.path == "/api/version":
             return {"version": VERSION}
-        return wire.show_body(str(incoming.body.get("model")))
+        name = str(incoming.body.get("model"))
+        info = self.catalog.find(name.split(":", 1)[0], self.family)
+        return wire.show_body(name, embedding=info.kind == "embedding" or "embed" in name)
 
     # ---- errors -------------------------------------------------------------------------
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:

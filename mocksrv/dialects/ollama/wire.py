@@ -1,10 +1,8 @@
-"""Ollama's native shapes: message and generate bodies, timings, tags and show entries, and
-the seam for embedding vectors."""
+"""Ollama's native shapes: message and generate bodies, timings, tags and show entries."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -13,9 +11,7 @@ import orjson
 
 from ...model import JSON, Completion, Message, Reply, ToolCall, ToolSpec, Usage
 
-EMBEDDING_DIMENSIONS = 768  # nomic-embed-text's; every embedding model here answers this size
 DONE_REASONS = {"stop": "stop", "length": "length", "tool_calls": "stop", "content_filter": "stop"}
-_WORD = re.compile(r"\w+")
 
 
 def created_at(completion: Completion) -> str:
@@ -84,18 +80,6 @@ def response_format(value: Any) -> tuple[bool, dict | None]:
     return value == "json", None
 
 
-# TODO(merge with the shared embedding module, mocksrv/vectors.py): answer its vectors here.
-def embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
-    """A deterministic unit vector: texts sharing words point the same way (hashed words)."""
-    vector = [0.0] * dimensions
-    for word in _WORD.findall(text.lower()) or [text]:
-        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-        bucket = int.from_bytes(digest[:4], "big") % dimensions
-        vector[bucket] += 1.0 if digest[4] & 1 else -1.0
-    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-    return [round(v / norm, 6) for v in vector]
-
-
 def tag_entry(name: str) -> JSON:
     full = name if ":" in name else f"{name}:latest"
     digest = hashlib.sha256(full.encode()).hexdigest()
@@ -121,9 +105,8 @@ def details(name: str) -> JSON:
     }
 
 
-def show_body(name: str) -> JSON:
-    embedding_model = "embed" in name
-    capabilities = ["embedding"] if embedding_model else ["completion", "tools", "thinking"]
+def show_body(name: str, embedding: bool = False) -> JSON:
+    capabilities = ["embedding"] if embedding else ["completion", "tools", "thinking"]
     return {
         "modelfile": f"FROM {name}\n",
         "parameters": 'stop                           "<|eot_id|>"',

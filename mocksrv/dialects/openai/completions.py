@@ -9,7 +9,7 @@ prompt and suffix, so the suffix is not repeated); `stop` and usage as chat comp
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, SSEEvent, Turn, count_tokens, stops_of
@@ -34,7 +34,7 @@ def prompts_of(value: Any) -> tuple[str, ...]:
 
 class OpenAICompletions(OpenAIChat):
     endpoint = "completions"
-    routes = (RouteSpec("POST", "/v1/completions", "completions"),)
+    routes: ClassVar[tuple[RouteSpec, ...]] = (RouteSpec("POST", "/v1/completions", "completions"),)
 
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body

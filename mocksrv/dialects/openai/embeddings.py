@@ -71,7 +71,9 @@ class OpenAIEmbeddings(OpenAIChat):
     # Its own input limits; the chat limits judge generation requests.
     limit_wording: ClassVar[LimitWording | None] = None
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
-    routes = (RouteSpec("POST", "/v1/embeddings", "embeddings", stream=False),)
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
+        RouteSpec("POST", "/v1/embeddings", "embeddings", stream=False),
+    )
 
     def parse(self, incoming: Incoming) -> Turn:
         body = incoming.body
