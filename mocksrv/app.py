@@ -12,7 +12,6 @@ from .admin import control_app
 from .config import ServerConfig
 from .dialects import all_dialects, route_table
 from .dialects.base import Dialect, RouteSpec
-from .dialects.openai.responses_routes import STATEFUL_OPERATIONS
 from .fast import arrival, front
 from .fast.memo import body_cache
 from .fileset import load_files
@@ -37,7 +36,7 @@ def build_services(config: ServerConfig, state: StateStore | None = None) -> Ser
 
 def handler_of(route: RouteSpec) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Generation goes through the one handler; stored responses and conversations through stateful/."""
-    return serve_stored if route.operation in STATEFUL_OPERATIONS else handle
+    return serve_stored if route.stored else handle
 
 
 def capture_of(dialects: tuple[Dialect, ...], config: ServerConfig) -> Capture:

@@ -24,7 +24,6 @@ from aiohttp import web
 
 from .dialects import all_dialects
 from .dialects.base import Dialect, Incoming, RouteSpec
-from .dialects.openai.responses_routes import STATEFUL_OPERATIONS
 from .errors import MockError
 from .model import ErrorKind
 
@@ -107,7 +106,7 @@ async def forward(dialect: Dialect, route: RouteSpec, request: web.Request) -> w
             await response.write(buffer)
     # Written before the response ends, so a client that got its answer finds the file there.
     # Stored-response reads and writes are forwarded, not recorded: they answer no prompt.
-    if route.operation not in STATEFUL_OPERATIONS:
+    if not route.stored:
         out = request.app[OUT]
         write_fixture(out, dialect, route, request, body, upstream.status, kept, chunks, delays)
     await response.write_eof()

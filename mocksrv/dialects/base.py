@@ -25,6 +25,7 @@ class RouteSpec:
     path: str
     operation: str = "generate"
     stream: bool | None = None  # the route itself decides streaming (Gemini)
+    stored: bool = False  # answered from the state store's records (stateful/), not generated
 
 
 @dataclass(frozen=True, slots=True)

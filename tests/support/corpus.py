@@ -26,7 +26,6 @@ from corpus_data import (
 
 from mocksrv.dialects import all_dialects
 from mocksrv.dialects.base import Dialect, RouteSpec
-from mocksrv.dialects.openai.responses_routes import STATEFUL_OPERATIONS
 from mocksrv.errors import MockError
 from mocksrv.model import ErrorKind
 from mocksrv.schemas import SchemaRegistry
@@ -104,7 +103,7 @@ class BadRequest:
 def targets() -> list[Target]:
     found = []
     for dialect in all_dialects():
-        for route in (r for r in dialect.routes if r.operation not in STATEFUL_OPERATIONS):  # test_stored_*
+        for route in (r for r in dialect.routes if not r.stored):  # test_stored_*
             path = dialect.prefix + re.sub(r"\{(\w+)\}", lambda m: PLACEHOLDERS.get(m[1], "p"), route.path)
             if "{deployment}" in route.path:  # Azure: the api-version its deployment routes require
                 path += "?api-version=2024-10-21"

@@ -8,38 +8,32 @@ from __future__ import annotations
 
 from ..base import RouteSpec
 
-STATEFUL_OPERATIONS = (
-    "response_get",
-    "response_delete",
-    "response_input_items",
-    "response_cancel",
-    "conversation_create",
-    "conversation_get",
-    "conversation_update",
-    "conversation_delete",
-    "conversation_items",
-    "conversation_items_create",
-    "conversation_item_get",
-    "conversation_item_delete",
-)
-
 
 def responses_routes(base: str) -> tuple[RouteSpec, ...]:
-    """Every Responses route below `base` (e.g. "/v1"); `stream=False`: answers JSON only."""
+    """Every Responses route below `base` (e.g. "/v1"); `stream=False`: answers JSON only;
+    `stored`: served by stateful/ from the store's records."""
     one = f"{base}/responses/{{response_id}}"
     conversation = f"{base}/conversations/{{conversation_id}}"
     return (
         RouteSpec("POST", f"{base}/responses"),
-        RouteSpec("GET", one, "response_get"),
-        RouteSpec("DELETE", one, "response_delete", stream=False),
-        RouteSpec("GET", f"{one}/input_items", "response_input_items", stream=False),
-        RouteSpec("POST", f"{one}/cancel", "response_cancel", stream=False),
-        RouteSpec("POST", f"{base}/conversations", "conversation_create", stream=False),
-        RouteSpec("GET", conversation, "conversation_get", stream=False),
-        RouteSpec("POST", conversation, "conversation_update", stream=False),
-        RouteSpec("DELETE", conversation, "conversation_delete", stream=False),
-        RouteSpec("GET", f"{conversation}/items", "conversation_items", stream=False),
-        RouteSpec("POST", f"{conversation}/items", "conversation_items_create", stream=False),
-        RouteSpec("GET", f"{conversation}/items/{{item_id}}", "conversation_item_get", stream=False),
-        RouteSpec("DELETE", f"{conversation}/items/{{item_id}}", "conversation_item_delete", stream=False),
+        RouteSpec("GET", one, "response_get", stored=True),
+        RouteSpec("DELETE", one, "response_delete", stream=False, stored=True),
+        RouteSpec("GET", f"{one}/input_items", "response_input_items", stream=False, stored=True),
+        RouteSpec("POST", f"{one}/cancel", "response_cancel", stream=False, stored=True),
+        RouteSpec("POST", f"{base}/conversations", "conversation_create", stream=False, stored=True),
+        RouteSpec("GET", conversation, "conversation_get", stream=False, stored=True),
+        RouteSpec("POST", conversation, "conversation_update", stream=False, stored=True),
+        RouteSpec("DELETE", conversation, "conversation_delete", stream=False, stored=True),
+        RouteSpec("GET", f"{conversation}/items", "conversation_items", stream=False, stored=True),
+        RouteSpec("POST", f"{conversation}/items", "conversation_items_create", stream=False, stored=True),
+        RouteSpec(
+            "GET", f"{conversation}/items/{{item_id}}", "conversation_item_get", stream=False, stored=True
+        ),
+        RouteSpec(
+            "DELETE",
+            f"{conversation}/items/{{item_id}}",
+            "conversation_item_delete",
+            stream=False,
+            stored=True,
+        ),
     )
