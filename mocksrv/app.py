@@ -51,7 +51,10 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     middlewares = [journal_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
-    dialects = all_dialects(signer_for(config.seed, config.admin_token), config.seed, services.catalog)
+    # The catalog as loaded now: a --watch reload swaps it (embedding sizes read it when parsing).
+    dialects = all_dialects(
+        signer_for(config.seed, config.admin_token), config.seed, lambda: services.catalog
+    )
     table = route_table(dialects, config.root_dialect)
     routes = [
         app.router.add_route(route.method, path, functools.partial(handler_of(route), dialect, route))

@@ -122,8 +122,10 @@ def reload_now(services: Services, changed: list[str]) -> ReloadEntry:
 
 def invalidate(services: Services) -> None:
     """Answers remembered for the old set (decided.py) hold for a state epoch: move it on.
-    (A shared store has no epoch and remembers nothing.)"""
+    (A shared store has no epoch and remembers nothing.) Parses kept per body read the old
+    model table (embedding sizes): drop them."""
     services.state.files_changed()
+    services.memo.clear()
 
 
 async def watch(services: Services) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..catalog import Catalog
 from ..signing import DEFAULT_SIGNER, Signer
 from .anthropic.messages import AnthropicMessages
@@ -61,7 +63,7 @@ DIALECT_CLASSES: tuple[type[Dialect], ...] = (
 
 
 def all_dialects(
-    signer: Signer = DEFAULT_SIGNER, seed: int = 0, catalog: Catalog | None = None
+    signer: Signer = DEFAULT_SIGNER, seed: int = 0, catalog: Catalog | Callable[[], Catalog] | None = None
 ) -> tuple[Dialect, ...]:
     """One instance of each dialect, signing what it hands out with `signer` (signing.py);
     `seed` and `catalog` for answers computed from them (embedding vectors)."""

@@ -150,17 +150,19 @@ class Dialect:
     # not (embeddings), a repeated body's answer is its first rendering as is (rendered.py).
     renders_identity: ClassVar[bool] = True
 
-    def __init__(self, seed: int = 0, catalog: Catalog | None = None):
+    def __init__(self, seed: int = 0, catalog: Catalog | Callable[[], Catalog] | None = None):
         """`seed`: the server's --seed (answers computed from it, e.g. embedding vectors);
-        `catalog`: the model table (limits, embedding sizes); the bundled one if not given."""
+        `catalog`: the model table (limits, embedding sizes), or what reads the server's current
+        one (a --watch reload swaps it); the bundled one if not given."""
         self.seed = seed
         self._catalog = catalog
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            self._catalog = bundled_catalog()
-        return self._catalog
+        found = self._catalog
+        if found is None:
+            found = self._catalog = bundled_catalog()
+        return found if isinstance(found, Catalog) else found()
 
     limit_wording: ClassVar[LimitWording | None] = None  # None: no model limits are enforced
     prompt_caching: ClassVar[PromptCaching | None] = None  # None: usage never shows cached tokens

@@ -197,3 +197,20 @@ def test_the_inspector_stream_shows_the_reload(folder):
         assert events["entry"]["method"] == "RELOAD" and events["entry"]["status"] == 200
         assert events["reload"]["ok"] is True
         assert ask(server.url) == "Fog."
+
+
+def test_an_embedding_size_edited_in_a_models_file_is_served(folder, tmp_path):
+    models = "models:\n  - {{id: acme-embed, family: openai, kind: embedding, dimensions: {size}}}\n"
+    (folder / "models.yaml").write_text(models.format(size=256))
+    served = Served(tmp_path, "--fixtures", str(folder))
+
+    def size() -> int:
+        with openai.OpenAI(base_url=served.url + "/openai/v1", api_key="sk-watch", max_retries=0) as sdk:
+            return len(sdk.embeddings.create(model="acme-embed", input="the same text").data[0].embedding)
+
+    try:
+        assert size() == size() == 256  # the second from the remembered answer
+        (folder / "models.yaml").write_text(models.format(size=512))
+        assert eventually(lambda: size() == 512)
+    finally:
+        served.stop()
