@@ -20,8 +20,6 @@ import pytest
 from mocksrv.config import ServerConfig
 from mocksrv.testing import MockServer
 
-pytest_plugins = ["pytester"]
-
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOCUMENTED_URL = "http://127.0.0.1:8080"
@@ -75,33 +73,40 @@ def test_python_fences_say_how_they_run() -> None:
 
 
 @pytest.mark.parametrize("page", pages_with_examples(), ids=lambda page: page.name)
-def test_page_examples_run(page: Path, pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_page_examples_run(page: Path, tmp_path: Path) -> None:
     with MockServer(ServerConfig(port=0)) as server:
         namespace: dict[str, object] = {"__name__": "docs_example"}
         for number, block in enumerate(blocks_of(page)):
             code = block.code.replace(DOCUMENTED_URL, server.url)
-            run_block(block, code, namespace, pytester, tmp_path / f"block{number}")
+            run_block(block, code, namespace, tmp_path / f"block{number}")
 
 
-def run_block(block: Block, code: str, namespace: dict, pytester: pytest.Pytester, scratch: Path) -> None:
+def run_block(block: Block, code: str, namespace: dict, scratch: Path) -> None:
     if block.kind == ("python",):
         exec(compile(code, block.where(), "exec"), namespace)
     elif block.kind == ("python", "pytest"):
-        run_as_test_file(block, code, pytester)
+        run_as_test_file(block, code, scratch)
     elif block.kind == ("yaml",):
         validate(block, code, scratch)
     else:
         run_checked(block, ["bash", "-euo", "pipefail", "-c", code])
 
 
-def run_as_test_file(block: Block, code: str, pytester: pytest.Pytester) -> None:
-    pytester.makefile(".ini", pytest=PYTEST_INI)
-    path = pytester.makepyfile(**{f"test_docs_line{block.line}": code})  # run alone: not earlier blocks
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", str(path))
+def run_as_test_file(block: Block, code: str, scratch: Path) -> None:
+    """The block alone (not earlier blocks) as a test file, in a pytest of its own: a child
+    process, so nothing it imports or patches reaches this one (pytester's in-process
+    sys.modules snapshot would re-import HTTP clients half-way and break their error mapping)."""
+    scratch.mkdir(parents=True)
+    (scratch / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+    path = scratch / f"test_docs_line{block.line}.py"
+    path.write_text(code, encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", path.name]
+    done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, timeout=120)
     tests = len(re.findall(r"^(?:async )?def test_", code, re.MULTILINE))
-    outcomes = result.parseoutcomes()
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    outcomes = {word: int(count) for count, word in re.findall(r"(\d+) (\w+)", summary)}
     assert tests and outcomes.get("passed") == tests and set(outcomes) <= {"passed", "warnings"}, (
-        f"{block.where()}:\n" + "\n".join(result.outlines[-30:])
+        f"{block.where()}:\n" + "\n".join((done.stdout + done.stderr).splitlines()[-30:])
     )
 
 
