@@ -4,33 +4,19 @@ content-filter annotations, Azure's error bodies, streams, tool calls and scenar
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx2
 import openai
 import pytest
+from azure_client import AZURE_FIXTURES, TEST_FIXTURES, VERSION, azure
 
 from mocksrv.schemas import SchemaRegistry
 
 SCHEMAS = SchemaRegistry()
-AZURE_FIXTURES = Path(__file__).parents[1] / "data" / "azure"
-TEST_FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
-VERSION = "2024-10-21"
 TOOLS = [
     {"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {}}}}
     for n in ("get_weather", "get_time")
 ]
-
-
-def azure(server, key: str | None = None, token: str | None = None, **options) -> openai.AzureOpenAI:
-    options.setdefault("max_retries", 0)
-    credential = {"azure_ad_token": token} if token else {"api_key": key}
-    return openai.AzureOpenAI(
-        azure_endpoint=server.url + "/azure",
-        api_version=options.pop("api_version", VERSION),
-        **credential,
-        **options,
-    )
 
 
 def ask(client, text: str = "Hello!", model: str = "my-deployment", **kw):

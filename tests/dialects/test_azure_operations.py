@@ -8,19 +8,16 @@ import base64
 import json
 import math
 import struct
-from pathlib import Path
 
 import httpx2
 import openai
 import pytest
+from azure_client import AZURE_FIXTURES, TEST_FIXTURES, VERSION, azure
 from official_spec import official_validator
 
 from mocksrv.schemas import SchemaRegistry
 
 SCHEMAS = SchemaRegistry()
-AZURE_FIXTURES = Path(__file__).parents[1] / "data" / "azure"
-TEST_FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
-VERSION = "2024-10-21"
 SMALL = "text-embedding-3-small"
 INSTRUCT = "instruct-prod"  # the deployment tests/data/azure declares for gpt-3.5-turbo-instruct
 PASSAGES = [
@@ -28,17 +25,6 @@ PASSAGES = [
     "Espresso is coffee brewed by forcing hot water through finely ground beans.",
     "Mount Everest is the highest mountain above sea level, in the Himalayas.",
 ]
-
-
-def azure(server, key: str | None = None, token: str | None = None, **options) -> openai.AzureOpenAI:
-    options.setdefault("max_retries", 0)
-    credential = {"azure_ad_token": token} if token else {"api_key": key}
-    return openai.AzureOpenAI(
-        azure_endpoint=server.url + "/azure",
-        api_version=options.pop("api_version", VERSION),
-        **credential,
-        **options,
-    )
 
 
 def openai_vectors(server, key: str, texts: list[str], model: str = SMALL, **kw) -> list[list[float]]:
