@@ -14,6 +14,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -33,7 +34,7 @@ from .faults import Plan, StreamFaults
 from .generate import conversation_key, generate_reply, seed_for
 from .ids import new_hex_id
 from .intake import check_auth, check_schema, incoming_of, parse_turn, read_entry
-from .journal import Trace, trace_of
+from .journal import Trace, session_secret, trace_of
 from .limits import admit
 from .listing import models_answer
 from .model import Completion, ErrorKind, Reply, SSEEvent, Turn
@@ -107,7 +108,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         ex.credential = check_auth(dialect, incoming, services.config)
         trace.session = ex.session = trace.session or ex.credential
         if route.operation in BILLING:  # one-api's dashboard endpoints (relay.py)
-            return json_response(ex, BILLING[route.operation]())
+            return json_response(ex, await BILLING[route.operation](ex))
         catalog = await services.model_book.current(services.state, services.catalog)
         if route.operation in ("models", "model"):
             known = services.config.known_models
@@ -430,4 +431,15 @@ def relay_error_response(dialect: Dialect, error: MockError, request_id: str, tr
     return web.Response(body=raw, status=status, headers=headers, content_type=content_type)
 
 
-BILLING = {"billing_subscription": relay.subscription, "billing_usage": lambda: relay.usage(0.0)}
+async def billing_subscription(ex: Exchange) -> dict[str, Any]:
+    return relay.subscription()
+
+
+async def billing_usage(ex: Exchange) -> dict[str, Any]:
+    """What this key's answers have cost so far, from the ledger (one-api reports its spend)."""
+    secret = session_secret(ex.services.config.admin_token)
+    found = await ledger.totals(ex.services.state, secret, {"key": ex.credential})
+    return relay.usage(found["totals"]["cost_usd"])
+
+
+BILLING = {"billing_subscription": billing_subscription, "billing_usage": billing_usage}

@@ -96,7 +96,13 @@ def test_billing_endpoints_on_opeai(live: MockServer, key: str) -> None:
     body = subscription.json()
     assert body["object"] == "billing_subscription" and body["hard_limit_usd"] > 0
     usage = httpx.get(live.base_url("opeai") + "/dashboard/billing/usage", headers=headers).json()
-    assert usage["object"] == "list" and usage["total_usage"] >= 0
+    assert usage == {"object": "list", "total_usage": 0}  # a new key has spent nothing
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "What does it cost?"}]}
+    for _ in range(2):
+        assert httpx.post(live.base_url("opeai") + "/chat/completions", json=body, headers=headers).is_success
+    spent = httpx.get(live.url + "/_mock/usage", params={"key": key}).json()["totals"]["cost_usd"]
+    usage = httpx.get(live.base_url("opeai") + "/dashboard/billing/usage", headers=headers).json()
+    assert spent > 0 and usage["total_usage"] == round(spent * 100, 6)  # cents, as one-api counts
 
 
 def test_unknown_relay_dialect_stops_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
