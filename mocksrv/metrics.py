@@ -54,7 +54,8 @@ class Metrics:
         self.requests: dict[tuple[str, int, str], int] = {}  # (dialect, status, fixture)
         self.events: dict[str, int] = {}
         self.faults: dict[str, int] = {}
-        self.tokens: dict[tuple[str, str], int] = {}  # (model, type) -> tokens (ledger.py)
+        # model -> usage name (ledger.usage_view's, "input_tokens"...) -> tokens (ledger.py)
+        self.tokens: dict[str, dict[str, int]] = {}
         self.cost: dict[str, float] = {}  # model -> US dollars
         self.ttfb = Timings()
         self.duration = Timings()
@@ -78,10 +79,11 @@ class Metrics:
         self.duration.observe(dialect, entry.duration_s)
 
     def _bill(self, model: str, usage: dict[str, int], cost: float) -> None:
-        for kind, count in usage.items():
-            if count:
-                key = (model, kind.removesuffix("_tokens"))
-                self.tokens[key] = self.tokens.get(key, 0) + count
+        tokens = self.tokens.get(model)
+        if tokens is None:
+            tokens = self.tokens[model] = {}
+        for kind, count in usage.items():  # zeros too: collect() leaves them out
+            tokens[kind] = tokens.get(kind, 0) + count
         self.cost[model] = self.cost.get(model, 0.0) + cost
 
     def collect(self) -> Iterator[Any]:
@@ -101,8 +103,10 @@ class Metrics:
             "Tokens of generated answers, by model and type (input, output, reasoning, cached, cache_write).",
             labels=["model", "type"],
         )
-        for (model, kind), count in self.tokens.items():
-            tokens.add_metric([model, kind], count)
+        for model, kinds in self.tokens.items():
+            for kind, count in kinds.items():
+                if count:
+                    tokens.add_metric([model, kind.removesuffix("_tokens")], count)
         yield tokens
         yield _counter(
             "mocksrv_cost_usd", "What generated answers cost at catalog prices.", "model", self.cost

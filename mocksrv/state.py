@@ -192,13 +192,18 @@ class MemoryStore:
         return kind in self._records and self._records[kind].pop(key, None) is not None
 
     async def tally_add(self, kind: str, key: str, amounts: dict[str, float]) -> dict[str, float]:
-        tallies = self._tallies.setdefault(kind, OrderedDict())
-        totals = tallies.pop(key, None) or {}
+        tallies = self._tallies.get(kind)
+        if tallies is None:
+            tallies = self._tallies[kind] = OrderedDict()
+        totals = tallies.get(key)
+        if totals is None:
+            totals = tallies[key] = {}
+            if len(tallies) > config.MAX_RECORDS:
+                tallies.popitem(last=False)
+        else:
+            tallies.move_to_end(key)  # the least recently added to goes first
         for name, amount in amounts.items():
             totals[name] = totals.get(name, 0) + amount
-        tallies[key] = totals
-        if len(tallies) > config.MAX_RECORDS:
-            tallies.popitem(last=False)
         return dict(totals)
 
     async def tallies(self, kind: str) -> dict[str, dict[str, float]]:
