@@ -7,10 +7,12 @@ the model name and --seed); the bucket weights go through a seeded Gaussian rand
 to the model's dimensions. Random projections keep cosines, so two texts' cosine
 follows the weight of the features they share (docs/embeddings.md states the contract).
 
-The matrix product always has a multiple of ROWS texts (padded with zero rows): every text then
-takes the same BLAS kernels whatever the batch, and its vector is bit for bit the same alone or
-among others (a lone row would take a matrix-vector kernel that adds in another order;
-tests/dialects/test_embeddings.py checks batches against single requests).
+The vectors are one matrix product, (texts x BUCKETS) by (BUCKETS x D); a text's vector is bit
+for bit the same alone or among others only if every product takes BLAS kernels that add in
+the same order. So the product always has a multiple of ROWS rows (zero rows pad it: a lone
+row would take a matrix-vector kernel) and at least BLOCK columns (OpenBLAS takes its
+small-matrix kernels under about a million multiply-adds); tests/unit/test_vectors.py and
+tests/dialects/test_embeddings.py check batches against single texts.
 
 The projection's column j depends only on (seed, j), so a vector's first d components are the
 same whatever size is asked: a shorter vector is the prefix of the full one.
@@ -23,6 +25,9 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np  # (mocksrv/__init__.py caps its BLAS threads at one)
+
+from .config import CACHE_LIMITS
+from .fast.bounded import BoundedTable
 
 BUCKETS = 512  # collisions add noise of about 1/sqrt(BUCKETS) to a cosine
 BLOCK = 256  # projection columns made at a time (seeded per block: any prefix is stable)
@@ -83,22 +88,27 @@ _P = np.uint64(0x100000001B3)  # the FNV prime: odd, so it has an inverse modulo
 _P_INVERSE = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _lock = threading.Lock()
-_projections: dict[int, np.ndarray] = {}  # seed -> (columns made so far, BUCKETS), float32
+# (seed, columns) -> the (BUCKETS x columns) projection, float32 and row-major: BLAS copies the
+# right-hand matrix into its own layout on every product, and a row-major one fastest (a
+# transposed one takes twice as long, as long as the whole product for one text). Per model
+# size, not one per seed: a prefix of a wider one would be strided, copied as slowly.
+_projections: BoundedTable[tuple[int, int], np.ndarray] = BoundedTable(CACHE_LIMITS.projections)
 
 
-def _projection(seed: int, dimensions: int) -> np.ndarray:
-    """The first `dimensions` rows of the seed's (D x BUCKETS) projection, contiguous."""
+def _projection(seed: int, columns: int) -> np.ndarray:
+    """The seed's projection to `columns` dimensions (a model's full size, or BLOCK if smaller).
+    Column j depends only on (seed, j): the first d columns of any of them are the same."""
     with _lock:
-        made = _projections.get(seed)
-        have = 0 if made is None else made.shape[0]
-        if have < dimensions:
-            blocks = [made] if made is not None else []
-            for start in range(have, dimensions, BLOCK):
-                rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, start // BLOCK])
-                blocks.append(rng.standard_normal((BLOCK, BUCKETS), dtype=np.float32))
-            made = _projections[seed] = np.concatenate(blocks)
-        assert made is not None  # made above when there was none
-        return made[:dimensions]
+        made = _projections.get((seed, columns))
+        if made is None:
+            blocks = [
+                np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, block])
+                .standard_normal((BLOCK, BUCKETS), dtype=np.float32)
+                .T
+                for block in range(-(-columns // BLOCK))
+            ]
+            made = _projections.put((seed, columns), np.ascontiguousarray(np.hstack(blocks)[:, :columns]))
+        return made
 
 
 def _salt(model: str, seed: int) -> np.uint64:
@@ -228,20 +238,17 @@ def embed(
     `normalize_cut`: the cut vector is renormalized to unit length (OpenAI's `dimensions`);
     otherwise it keeps the full vector's scale (Gemini's outputDimensionality)."""
     size = min(dimensions or full, full)
-    weights = bucket_weights(texts, _salt(model, seed))
-    vectors = _project(weights, _projection(seed, full if not normalize_cut else size))
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors)).astype(np.float32)[:, None]
+    rows = -(-len(texts) // ROWS) * ROWS  # zero rows up to a multiple of ROWS (see above)
+    weights = bucket_weights(texts, _salt(model, seed), rows)
+    scaled = size if normalize_cut else full  # the columns the unit length is measured over
+    projection = _projection(seed, max(full, BLOCK))[:, : max(scaled, BLOCK)]  # (see above)
+    vectors = (weights @ projection)[: len(texts)]
+    measured = vectors[:, :scaled]
+    norms = np.sqrt(np.einsum("ij,ij->i", measured, measured)).astype(np.float32)[:, None]
     norms[norms == 0] = 1.0
     cut = vectors[:, :size]
     cut /= norms  # in place: a view of the product, which nothing else holds
     return np.ascontiguousarray(cut)
-
-
-def _project(weights: np.ndarray, projection: np.ndarray) -> np.ndarray:
-    rows = len(weights)
-    padded = np.zeros((-(-rows // ROWS) * ROWS, weights.shape[1]), dtype=np.float32)
-    padded[:rows] = weights
-    return (padded @ projection.T)[:rows]
 
 
 def pinned(vector: Sequence[float], dimensions: int | None, normalize_cut: bool = True) -> np.ndarray:

@@ -39,3 +39,25 @@ def test_each_texts_features_are_its_own():
     assert not together[len(TEXTS) :].any()  # padding rows stay zero
     for row, text in zip(together, TEXTS, strict=False):
         assert np.array_equal(row, vectors.bucket_weights([text], salt)[0])
+
+
+def test_a_texts_vector_is_the_same_alone_or_in_a_batch_at_any_size():
+    # Every product takes the same BLAS kernels: rows padded to a multiple of ROWS, at least
+    # BLOCK columns (a short `dimensions` once took OpenBLAS's small-matrix kernels alone).
+    texts = [f"passage {i}: foxes cross rivers near the tower {i * 7}" for i in range(20)]
+    cases = [(1536, None, True), (1536, 1, True), (1536, 3, True), (1536, 64, True), (1536, 200, True)]
+    cases += [(3072, 1000, True), (3072, 768, False), (768, None, True), (8, None, True), (100, 10, False)]
+    for full, dimensions, normalize_cut in cases:
+        batch = vectors.embed(texts, "m", 3, full, dimensions, normalize_cut)
+        alone = [vectors.embed([t], "m", 3, full, dimensions, normalize_cut)[0] for t in texts]
+        assert batch.shape == (len(texts), dimensions or full) and batch.flags.c_contiguous
+        assert np.array_equal(batch, np.stack(alone)), (full, dimensions, normalize_cut)
+
+
+def test_a_shorter_vector_is_the_prefix_of_the_full_one():
+    text = ["the prefix of the full vector"]
+    full = vectors.embed(text, "m", 0, 3072)[0]
+    assert np.array_equal(vectors.embed(text, "m", 0, 3072, 256, normalize_cut=False)[0], full[:256])
+    cut = vectors.embed(text, "m", 0, 3072, 256)[0]
+    assert np.allclose(cut, full[:256] / np.linalg.norm(full[:256]), atol=1e-6)
+    assert abs(float(np.linalg.norm(cut)) - 1) < 1e-5
