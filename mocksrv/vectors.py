@@ -129,17 +129,17 @@ _SPACED = _spaced_bytes()
 # A feature's signed weight, at 2 * kind + sign bit (kind: 0 a word, 1 a stopword, 2 a word piece).
 _SIGNED_WEIGHTS = np.array([(-w, w) for w in (WORD_WEIGHT, STOPWORD_WEIGHT, GRAM_WEIGHT)]).ravel()
 _SPACE = np.uint8(32)
-_TABLE_BYTES = 1 << 16  # the longest text whose powers of P are kept (two 512 KiB tables)
-_tables: list[np.ndarray] = [np.ones(1, dtype=np.uint64)] * 2  # [P^i, P^-i] for i < their length
+_TABLE_BYTES = 1 << 16  # requests with up to this many bytes of text use the kept powers of P
+_tables: list[np.ndarray] = []  # [P^i, P^-i] for i < _TABLE_BYTES (1 MiB), made on first use
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """P^i and P^-i for i < n (uint64 arithmetic wraps, so these are modulo 2^64)."""
+    if n > _TABLE_BYTES:
+        return _cumulative_powers(_P, n), _cumulative_powers(_P_INVERSE, n)
+    if not _tables:  # (one list assignment: another thread sees both tables or neither)
+        _tables[:] = _cumulative_powers(_P, _TABLE_BYTES), _cumulative_powers(_P_INVERSE, _TABLE_BYTES)
     powers, inverse = _tables
-    if n > len(powers):
-        powers, inverse = _cumulative_powers(_P, n), _cumulative_powers(_P_INVERSE, n)
-        if n <= _TABLE_BYTES:
-            _tables[:] = powers, inverse  # replaced whole: another thread never sees a half-made table
     return powers[:n], inverse[:n]
 
 
