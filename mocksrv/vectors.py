@@ -7,10 +7,12 @@ the model name and --seed); the bucket weights go through a seeded Gaussian rand
 to the model's dimensions. Random projections keep cosines, so two texts' cosine
 follows the weight of the features they share (docs/embeddings.md states the contract).
 
-The matrix product always has a multiple of ROWS texts (padded with zero rows): every text then
-takes the same BLAS kernels whatever the batch, and its vector is bit for bit the same alone or
-among others (a lone row would take a matrix-vector kernel that adds in another order;
-tests/dialects/test_embeddings.py checks batches against single requests).
+The vectors are one matrix product, (texts x BUCKETS) by (BUCKETS x D); a text's vector is bit
+for bit the same alone or among others only if every product takes BLAS kernels that add in
+the same order. So the product always has a multiple of ROWS rows (zero rows pad it: a lone
+row would take a matrix-vector kernel) and at least BLOCK columns (OpenBLAS takes its
+small-matrix kernels under about a million multiply-adds); tests/unit/test_vectors.py and
+tests/dialects/test_embeddings.py check batches against single texts.
 
 The projection's column j depends only on (seed, j), so a vector's first d components are the
 same whatever size is asked: a shorter vector is the prefix of the full one.
@@ -23,6 +25,9 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np  # (mocksrv/__init__.py caps its BLAS threads at one)
+
+from .config import CACHE_LIMITS
+from .fast.bounded import BoundedTable
 
 BUCKETS = 512  # collisions add noise of about 1/sqrt(BUCKETS) to a cosine
 BLOCK = 256  # projection columns made at a time (seeded per block: any prefix is stable)
@@ -83,96 +88,130 @@ _P = np.uint64(0x100000001B3)  # the FNV prime: odd, so it has an inverse modulo
 _P_INVERSE = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _lock = threading.Lock()
-_projections: dict[int, np.ndarray] = {}  # seed -> (columns made so far, BUCKETS), float32
+# (seed, columns) -> the (BUCKETS x columns) projection, float32 and row-major: BLAS copies the
+# right-hand matrix into its own layout on every product, and a row-major one fastest (a
+# transposed one takes twice as long, as long as the whole product for one text). Per model
+# size, not one per seed: a prefix of a wider one would be strided, copied as slowly.
+_projections: BoundedTable[tuple[int, int], np.ndarray] = BoundedTable(CACHE_LIMITS.projections)
 
 
-def _projection(seed: int, dimensions: int) -> np.ndarray:
-    """The first `dimensions` rows of the seed's (D x BUCKETS) projection, contiguous."""
+def _projection(seed: int, columns: int) -> np.ndarray:
+    """The seed's projection to `columns` dimensions (a model's full size, or BLOCK if smaller).
+    Column j depends only on (seed, j): the first d columns of any of them are the same."""
     with _lock:
-        made = _projections.get(seed)
-        have = 0 if made is None else made.shape[0]
-        if have < dimensions:
-            blocks = [made] if made is not None else []
-            for start in range(have, dimensions, BLOCK):
-                rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, start // BLOCK])
-                blocks.append(rng.standard_normal((BLOCK, BUCKETS), dtype=np.float32))
-            made = _projections[seed] = np.concatenate(blocks)
-        assert made is not None  # made above when there was none
-        return made[:dimensions]
+        made = _projections.get((seed, columns))
+        if made is None:
+            blocks = [
+                np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, block])
+                .standard_normal((BLOCK, BUCKETS), dtype=np.float32)
+                .T
+                for block in range(-(-columns // BLOCK))
+            ]
+            made = _projections.put((seed, columns), np.ascontiguousarray(np.hstack(blocks)[:, :columns]))
+        return made
 
 
 def _salt(model: str, seed: int) -> np.uint64:
     return np.uint64(zlib.crc32(f"{model}\x1f{seed}".encode()) | (zlib.crc32(model.encode()) << 32))
 
 
-def _word_bytes(data: np.ndarray) -> np.ndarray:
-    """Which bytes belong to words: ASCII letters, digits and `_`, and every non-ASCII byte
-    (so any script's letters count; its punctuation too, an approximation)."""
-    return (
-        ((data >= 97) & (data <= 122))  # a-z (the text is lower-cased first)
-        | ((data >= 48) & (data <= 57))
-        | (data == 95)
-        | (data >= 128)
-        | ((data >= 65) & (data <= 90))  # A-Z that lower() left alone (none in practice)
-    )
+def _spaced_bytes() -> np.ndarray:
+    """Each byte as a word piece sees it: word bytes stay, any other byte is a space. Word bytes
+    are ASCII letters, digits and `_`, and every non-ASCII byte (so any script's letters count;
+    its punctuation too, an approximation)."""
+    table = np.full(256, 32, dtype=np.uint8)
+    for low, high in ((ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9")), (95, 95), (128, 255)):
+        table[low : high + 1] = np.arange(low, high + 1)
+    return table
+
+
+_SPACED = _spaced_bytes()
+# A feature's signed weight, at 2 * kind + sign bit (kind: 0 a word, 1 a stopword, 2 a word piece).
+_SIGNED_WEIGHTS = np.array([(-w, w) for w in (WORD_WEIGHT, STOPWORD_WEIGHT, GRAM_WEIGHT)]).ravel()
+_SPACE = np.uint8(32)
+_TABLE_BYTES = 1 << 16  # requests with up to this many bytes of text use the kept powers of P
+_tables: list[np.ndarray] = []  # [P^i, P^-i] for i < _TABLE_BYTES (1 MiB), made on first use
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P^i and P^-i for i < n (uint64 arithmetic wraps, so these are modulo 2^64)."""
+    if n > _TABLE_BYTES:
+        return _cumulative_powers(_P, n), _cumulative_powers(_P_INVERSE, n)
+    if not _tables:  # (one list assignment: another thread sees both tables or neither)
+        _tables[:] = _cumulative_powers(_P, _TABLE_BYTES), _cumulative_powers(_P_INVERSE, _TABLE_BYTES)
+    powers, inverse = _tables
+    return powers[:n], inverse[:n]
+
+
+def _cumulative_powers(base: np.uint64, n: int) -> np.ndarray:
+    factors = np.full(n, base, dtype=np.uint64)
+    factors[0] = 1
+    return np.cumprod(factors, dtype=np.uint64)
 
 
 def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """A polynomial hash of each word data[start:end], all words at once: prefix sums of
-    b[i] * P^-i (P odd, so invertible modulo 2^64; uint64 arithmetic wraps)."""
-    n = len(data)
-    powers = np.full(n, _P, dtype=np.uint64)
-    powers[0] = 1
-    powers = np.cumprod(powers, dtype=np.uint64)
-    inverse = np.full(n, _P_INVERSE, dtype=np.uint64)
-    inverse[0] = 1
-    inverse = np.cumprod(inverse, dtype=np.uint64)
-    prefix = np.cumsum((data + np.uint64(1)) * inverse, dtype=np.uint64)
-    before = np.where(starts > 0, prefix[np.maximum(starts - 1, 0)], np.uint64(0))
-    return (prefix[ends - 1] - before) * powers[ends - 1]
+    (b[i] + 1) * P^-i (P odd, so invertible modulo 2^64), so a word's is its slice's sum times
+    P^(end - 1), wherever the word lies. `starts` are never 0 (data begins with a space)."""
+    powers, inverse = _powers(len(data))
+    prefix = data.astype(np.uint64)
+    prefix += np.uint64(1)
+    prefix *= inverse
+    np.cumsum(prefix, out=prefix)
+    last = ends - 1
+    hashes = prefix[last]
+    hashes -= prefix[starts - 1]
+    hashes *= powers[last]
+    return hashes
 
 
-def bucket_weights(texts: Sequence[str], salt: np.uint64) -> np.ndarray:
-    """(len(texts), BUCKETS) signed feature weights; all texts hashed in one vectorized pass."""
+def bucket_weights(texts: Sequence[str], salt: np.uint64, rows: int | None = None) -> np.ndarray:
+    """(rows, BUCKETS) signed feature weights (rows: len(texts), or more to pad with zero rows);
+    all texts hashed in one vectorized pass. The weights are multiples of 1/4 summed exactly, so
+    the order features are added in does not matter."""
     encoded = [t.lower().encode("utf-8", "replace") for t in texts]
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.uint64)
-    owner = np.repeat(np.arange(len(texts)), [len(e) for e in encoded])
-    word = _word_bytes(data)
-    same_text = np.ones(len(data), dtype=bool)
-    same_text[1:] = owner[1:] == owner[:-1]
-    follows = np.zeros(len(data), dtype=bool)  # the byte before is a word byte of the same text
-    follows[1:] = word[:-1] & same_text[1:]
-    precedes = np.zeros(len(data), dtype=bool)  # the byte after is a word byte of the same text
-    precedes[:-1] = word[1:] & same_text[1:]
-    starts = np.flatnonzero(word & ~follows)
-    ends = np.flatnonzero(word & ~precedes)
-    ends += 1
+    # A space before, between and after the texts: no word runs from one text into the next, and
+    # the last byte's piece can read one byte on (two spaces at the end).
+    data = np.frombuffer(b" " + b" ".join(encoded) + b"  ", dtype=np.uint8)
+    spaced = _SPACED.take(data)
+    word = spaced != _SPACE
+    edges = np.flatnonzero(word[1:] != word[:-1])
+    edges += 1
+    starts, ends = edges[0::2], edges[1::2]  # each word is data[start:end]
     words = _word_hashes(data, starts, ends)
-    stop = np.isin(words, _STOP_HASHES)
+    stop = _STOP_HASHES.take(np.searchsorted(_STOP_HASHES, words), mode="clip") == words
     # Word pieces: the 3-byte window around every byte of a word that is not a stopword, with a
     # space standing for whatever lies outside the word (" ca", "cat", "at " for "cat").
-    in_stop = np.zeros(len(data), dtype=bool)
-    if stop.any():
-        marks = np.zeros(len(data) + 1, dtype=np.int64)
-        np.add.at(marks, starts[stop], 1)
-        np.add.at(marks, ends[stop], -1)
-        in_stop = np.cumsum(marks[:-1]) > 0
-    space = np.uint64(32)
-    left = np.where(follows, np.roll(data, 1), space)
-    right = np.where(precedes, np.roll(data, -1), space)
-    centre = word & ~in_stop
-    grams = ((left << np.uint64(16)) | (data << np.uint64(8)) | right | np.uint64(1 << 40))[centre]
-    keys = np.concatenate([words, grams])
-    mixed = (keys ^ salt) * _MIX
-    mixed ^= mixed >> np.uint64(29)
-    mixed *= _MIX
-    bucket = (mixed >> np.uint64(40)).astype(np.int64) % BUCKETS
-    sign = ((mixed >> np.uint64(20)) & np.uint64(1)).astype(np.float64) * 2 - 1
-    weight = np.concatenate([np.where(stop, STOPWORD_WEIGHT, WORD_WEIGHT), np.full(len(grams), GRAM_WEIGHT)])
-    rows = np.concatenate([owner[starts], owner[centre]])
-    n = len(texts)
-    flat = np.bincount(rows * BUCKETS + bucket, weights=weight * sign, minlength=n * BUCKETS)
-    return flat.reshape(n, BUCKETS).astype(np.float32)
+    marks = np.zeros(len(data) + 1, dtype=np.int8)  # +1 from a stopword's start, -1 from its end
+    marks[starts[stop]] = 1
+    marks[ends[stop]] = -1
+    centres = np.flatnonzero(word & (np.cumsum(marks[:-1], dtype=np.int8) == 0))
+    # Every 4-byte big-endian window of `spaced`: window i is bytes i-1, i, i+1, i+2 of a centre
+    # i, so window >> 8 is the piece (left << 16 | centre << 8 | right).
+    windows = np.ndarray((len(spaced) - 3,), dtype=">u4", buffer=spaced, strides=(1,))
+    keys = np.empty(len(words) + len(centres), dtype=np.uint64)
+    keys[: len(words)] = words
+    pieces = keys[len(words) :]
+    np.right_shift(windows.take(centres - 1), 8, out=pieces, casting="unsafe")
+    pieces |= np.uint64(1 << 40)  # (no word hash is told from a piece by value alone)
+    keys ^= salt
+    keys *= _MIX
+    keys ^= keys >> np.uint64(29)
+    keys *= _MIX
+    # The cell of each feature: its text's row (the text a word starts in), its bucket.
+    owner = np.zeros(len(data), dtype=np.intp)  # +1 at the space after each text, then summed
+    owner[np.cumsum(np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded)) + 1)[:-1]] = 1
+    np.cumsum(owner, out=owner)
+    cells = owner.take(np.concatenate([starts, centres]))
+    cells *= BUCKETS
+    cells += ((keys >> np.uint64(40)) & np.uint64(BUCKETS - 1)).astype(np.intp)
+    # Its signed weight (see _SIGNED_WEIGHTS).
+    kinds = ((keys >> np.uint64(20)) & np.uint64(1)).astype(np.intp)
+    kinds[: len(words)] += 2 * stop
+    kinds[len(words) :] += 4
+    weights = _SIGNED_WEIGHTS.take(kinds)
+    rows = len(texts) if rows is None else rows
+    return np.bincount(cells, weights, rows * BUCKETS).reshape(rows, BUCKETS).astype(np.float32)
 
 
 def _text_hash(word: str) -> int:
@@ -202,21 +241,18 @@ def embed(
     `unit` False: the projection as it is, a length that grows with the text (the raw output
     Ollama's legacy /api/embeddings returns); same directions, so the same cosines."""
     size = min(dimensions or full, full)
-    weights = bucket_weights(texts, _salt(model, seed))
-    vectors = _project(weights, _projection(seed, full if not normalize_cut else size))
+    rows = -(-len(texts) // ROWS) * ROWS  # zero rows up to a multiple of ROWS (see above)
+    weights = bucket_weights(texts, _salt(model, seed), rows)
+    scaled = size if normalize_cut else full  # the columns the unit length is measured over
+    projection = _projection(seed, max(full, BLOCK))[:, : max(scaled, BLOCK)]  # (see above)
+    vectors = (weights @ projection)[: len(texts)]
     cut = vectors[:, :size]
     if unit:
-        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors)).astype(np.float32)[:, None]
+        measured = vectors[:, :scaled]
+        norms = np.sqrt(np.einsum("ij,ij->i", measured, measured)).astype(np.float32)[:, None]
         norms[norms == 0] = 1.0
         cut /= norms  # in place: a view of the product, which nothing else holds
     return np.ascontiguousarray(cut)
-
-
-def _project(weights: np.ndarray, projection: np.ndarray) -> np.ndarray:
-    rows = len(weights)
-    padded = np.zeros((-(-rows // ROWS) * ROWS, weights.shape[1]), dtype=np.float32)
-    padded[:rows] = weights
-    return (padded @ projection.T)[:rows]
 
 
 def pinned(vector: Sequence[float], dimensions: int | None, normalize_cut: bool = True) -> np.ndarray:

