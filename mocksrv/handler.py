@@ -31,7 +31,7 @@ from .fast.memo import Parsed
 from .fast.rendered import Renders
 from .fast.streamed import write_rendered
 from .faults import Plan, StreamFaults
-from .generate import conversation_key, generate_reply, seed_for
+from .generate import NO_TEXT_ENDPOINTS, conversation_key, generate_reply, seed_for
 from .ids import new_hex_id
 from .intake import check_auth, check_schema, incoming_of, parse_turn, read_entry
 from .journal import Trace, session_secret, trace_of
@@ -293,6 +293,8 @@ async def pick_replies(ex: Exchange, choice: Choice | None) -> list[Reply]:
         raise MockError(
             ErrorKind.NOT_FOUND, f"No fixture matches this request. Closest: {closest}.", detail="no_fixture"
         )
+    if turn.endpoint in NO_TEXT_ENDPOINTS:  # vectors and verdicts are made when rendering: no seed
+        return [generate_reply(turn, 0)] * turn.n
     seed = seed_for(services.config.seed, ex.conversation_key())
     return rendered.kept(
         ex.renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]

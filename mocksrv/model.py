@@ -96,6 +96,7 @@ class Turn:
     extras: Mapping[str, Any] = field(default_factory=dict)
     endpoint: str = "chat"  # chat | responses | messages | embeddings | moderations | completions
     inputs: tuple[str, ...] = ()  # embeddings, moderations, completions: one text per input
+    input_tokens: int | None = None  # the provider's own count of the inputs (embeddings), if any
 
     @cached_property  # read by every fixture rule that looks at it
     def last_user(self) -> str:
@@ -106,6 +107,8 @@ class Turn:
 
     @cached_property
     def prompt_tokens(self) -> int:
+        if self.input_tokens is not None:  # what the answer's usage says, the ledger bills
+            return self.input_tokens
         return sum(self.message_tokens(m) for m in self.messages)
 
     @staticmethod

@@ -242,3 +242,15 @@ def test_langchain_openai_embeddings(server, key):
     query = embedder.embed_query("Which mountain is the highest above sea level?")
     assert len(documents) == len(CORPUS) and len(query) == 1536
     assert max(range(len(CORPUS)), key=lambda i: cosine(query, documents[i])) == 3
+
+
+def test_a_long_input_sent_twice_is_billed_without_cached_tokens(server, key):
+    """Embeddings generate nothing: no prompt cache, so usage and cost are the same each time."""
+    text = " ".join(f"word{i}" for i in range(3000))  # far over any prompt cache's minimum
+    for _ in range(2):
+        answer = client(server, key).embeddings.create(model="text-embedding-3-small", input=[text, text])
+    entries = httpx.get(f"{server.url}/_mock/requests", params={"session": key}).json()["requests"]
+    assert len(entries) == 2 and entries[0]["usage"] == entries[1]["usage"]
+    assert entries[1]["usage"]["cached_tokens"] == 0
+    assert entries[1]["usage"]["input_tokens"] == answer.usage.prompt_tokens > 1024
+    assert entries[0]["cost"] == entries[1]["cost"] > 0

@@ -69,7 +69,9 @@ class AnthropicMessages(Dialect):
     schema_dir = "anthropic"
     endpoint = "messages"
     require_version: ClassVar[bool] = True
-    prompt_caching = PromptCaching(explicit=True, report_writes=True)  # `cache_control` breakpoints
+    prompt_caching: ClassVar[PromptCaching | None] = PromptCaching(
+        explicit=True, report_writes=True
+    )  # `cache_control` breakpoints
     limit_wording = LimitWording(
         context="prompt is too long: {tokens} tokens > {limit} maximum",
         output=(

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, NoReturn
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn, count_tokens
-from ..base import Incoming, LimitWording, RouteSpec
+from ..base import Incoming, LimitWording, PromptCaching, RouteSpec
 from ..embedding_wire import as_float_list, full_size, vectors_of
 from .generate import VERSIONS, GeminiGenerate, text_of
 from .wire import camelize, unknown_name
@@ -41,6 +41,7 @@ class GeminiEmbed(GeminiGenerate):
     endpoint = "embeddings"
     # Its own input limits; the chat limits judge generation requests.
     limit_wording: ClassVar[LimitWording | None] = None
+    prompt_caching: ClassVar[PromptCaching | None] = None  # no cached tokens: nothing is generated
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes = embed_routes()
 
@@ -76,8 +77,8 @@ class GeminiEmbed(GeminiGenerate):
                 "full_dimensions": full,
                 "dimensions": dimensions,
                 "batch": batch,
-                "tokens": sum(count_tokens(t) for t in texts),
             },
+            input_tokens=sum(count_tokens(t) for t in texts),
         )
 
     @staticmethod

@@ -87,7 +87,9 @@ def text_of(content: Any) -> str:
 
 class GeminiGenerate(Dialect):
     family = "gemini"
-    prompt_caching = PromptCaching()  # implicit caching: repeated prefixes, no request markers
+    prompt_caching: ClassVar[PromptCaching | None] = (
+        PromptCaching()
+    )  # implicit caching: repeated prefixes, no request markers
     limit_wording: ClassVar[LimitWording | None] = LimitWording(
         context="The input token count ({tokens}) exceeds the maximum number of tokens allowed ({limit}).",
         output=(

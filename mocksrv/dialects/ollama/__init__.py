@@ -98,8 +98,8 @@ class OllamaAPI(Dialect):
                 "full_dimensions": full_size(info),
                 "dimensions": body.get("dimensions") if path == EMBED else None,
                 "vector_model": model.removesuffix(":latest"),  # Ollama's `m` is `m:latest`
-                "tokens": sum(count_tokens(t) for t in texts),
             },
+            input_tokens=sum(count_tokens(t) for t in texts),
         )
 
     # ---- response side ------------------------------------------------------------------
@@ -138,7 +138,7 @@ class OllamaAPI(Dialect):
             "embeddings": [as_float_list(row) for row in rows] if rows is not None else [],
             "total_duration": counters["total_duration"],
             "load_duration": counters["load_duration"],
-            "prompt_eval_count": turn.extras["tokens"],
+            "prompt_eval_count": turn.prompt_tokens,
         }
 
     def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:

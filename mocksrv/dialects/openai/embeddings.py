@@ -11,7 +11,7 @@ from typing import Any, ClassVar, NoReturn
 
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn
-from ..base import ErrorResponse, Incoming, LimitWording, RouteSpec
+from ..base import ErrorResponse, Incoming, LimitWording, PromptCaching, RouteSpec
 from ..embedding_wire import as_base64, as_float_list, full_size, vectors_of
 from ..gateways.maisi import MaisiChat
 from ..gateways.opeai import OpeaiChat
@@ -70,6 +70,7 @@ class OpenAIEmbeddings(OpenAIChat):
     endpoint = "embeddings"
     # Its own input limits; the chat limits judge generation requests.
     limit_wording: ClassVar[LimitWording | None] = None
+    prompt_caching: ClassVar[PromptCaching | None] = None  # no cached tokens: nothing is generated
     renders_identity = False  # no id, no timestamp: a repeated body gets the same bytes
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/embeddings", "embeddings", stream=False),
@@ -102,15 +103,15 @@ class OpenAIEmbeddings(OpenAIChat):
                 "full_dimensions": full,
                 "dimensions": dimensions,
                 "encoding": body.get("encoding_format") or "float",
-                "tokens": sum(tokens),
             },
+            input_tokens=sum(tokens),
         )
 
     def render(self, completion: Completion, turn: Turn) -> JSON:
         rows = vectors_of(completion, turn, self.seed)
         encoded = as_base64(rows) if turn.extras["encoding"] == "base64" else map(as_float_list, rows)
         data = [{"object": "embedding", "index": i, "embedding": e} for i, e in enumerate(encoded)]
-        tokens = turn.extras["tokens"]
+        tokens = turn.prompt_tokens
         return {
             "object": "list",
             "data": data,

@@ -97,7 +97,9 @@ class OpenAIErrors(Dialect):
     errors: ClassVar[dict[ErrorKind, tuple[int, str, str | None]]] = OPENAI_ERRORS
     null_means_absent = True
     limit_wording: ClassVar[LimitWording | None] = OPENAI_LIMITS
-    prompt_caching = PromptCaching(step=128)  # automatic, from the model's minimum in 128-token steps
+    prompt_caching: ClassVar[PromptCaching | None] = PromptCaching(
+        step=128
+    )  # automatic, from the model's minimum in 128-token steps
     null_kept = frozenset({"model", "messages", "input"})
     success_headers: ClassVar[dict[str, str]] = {
         "openai-version": "2020-10-01",

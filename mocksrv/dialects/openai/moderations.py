@@ -8,7 +8,7 @@ from typing import Any, ClassVar, NoReturn
 from ... import moderation
 from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn
-from ..base import Incoming, LimitWording, RouteSpec
+from ..base import Incoming, LimitWording, PromptCaching, RouteSpec
 from .chat import OpenAIChat
 
 DEFAULT_MODEL = "omni-moderation-latest"
@@ -29,6 +29,7 @@ class OpenAIModerations(OpenAIChat):
     endpoint = "moderations"
     # Its own input limits; the chat limits judge generation requests.
     limit_wording: ClassVar[LimitWording | None] = None
+    prompt_caching: ClassVar[PromptCaching | None] = None  # no cached tokens: nothing is generated
     routes = (RouteSpec("POST", "/v1/moderations", "moderations", stream=False),)
 
     def parse(self, incoming: Incoming) -> Turn:
