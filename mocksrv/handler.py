@@ -4,91 +4,44 @@
 (mocksrv/fast/) wraps it at four points, each a no-op when the body is not kept or the fast
 path is off: the body's cache entry (intake), the last whole answer to the very same request
 (from intake straight to write), the kept decision (plan and choose), and the rendered
-templates and prebuilt header blocks (render and write).
+templates and prebuilt header blocks (render and write). writing.py writes the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import random
 import time
-from collections.abc import Iterable
-from typing import Any
 
 from aiohttp import web
 
 from . import ledger, misbehave, prompt_cache, rate_limits, relay
-from .catalog import ModelInfo
 from .crossturn import check_turns
-from .dialects.base import Dialect, ErrorResponse, RouteSpec
+from .dialects.base import Dialect, RouteSpec
 from .errors import MockError
-from .fast import prebuilt, rendered
-from .fast.answered import Answered, AnswerKey, answer_key
+from .exchange import SCENARIO_HEADER, SESSION_HEADER, Exchange
+from .fast import rendered
+from .fast.answered import Answered, answer_key
 from .fast.answered import recalled as recalled_answer
-from .fast.decided import Decided, DecisionKey, Shaped, recalled, worth_keeping
+from .fast.decided import Decided, Shaped, recalled, worth_keeping
 from .fast.memo import Parsed
-from .fast.rendered import Renders
-from .fast.streamed import write_rendered
-from .faults import Plan, StreamFaults
-from .generate import NO_TEXT_ENDPOINTS, conversation_key, generate_reply, seed_for
+from .faults import Plan
+from .generate import NO_TEXT_ENDPOINTS, generate_reply, seed_for
 from .ids import new_hex_id
 from .intake import check_auth, check_schema, incoming_of, parse_turn, read_entry
 from .journal import Trace, session_secret, trace_of
 from .limits import admit
 from .listing import models_answer
-from .model import Completion, ErrorKind, Reply, SSEEvent, Turn
+from .model import Completion, ErrorKind, Reply
 from .replay import replay
-from .scenarios import NO_PLAN, Selection, with_fixture_defaults
-from .services import SERVICES, Services
+from .scenarios import NO_PLAN, with_fixture_defaults
+from .services import SERVICES
 from .shaping import shape
-from .sse import StreamOutcome, write_events
 from .state import StoreUnavailable
 from .stateful import chain as stateful
 from .store import Choice
 from .timing import Pacer
-
-SESSION_HEADER = "X-Mock-Session"
-SCENARIO_HEADER = "X-Mock-Scenario"
-# The state store is down (state.Outage logs it): the dialect's own "try again" answer.
-STORE_DOWN = MockError(ErrorKind.OVERLOADED, "The server is temporarily unavailable. Please try again later.")
-
-
-@dataclasses.dataclass(slots=True)
-class Exchange:
-    """One generation request on its way through the pipeline: what every step reads."""
-
-    services: Services
-    dialect: Dialect
-    request: web.Request
-    trace: Trace
-    request_id: str
-    credential: str = ""
-    session: str = ""  # X-Mock-Session, else the credential
-    turn: Turn | None = None
-    cached: Parsed | None = None  # the body's speed-layer entry, when its turn came from it
-    renders: Renders | None = None  # its rendered templates (cached.renders)
-    info: ModelInfo | None = None  # the turn's catalog entry (limits.py): prompt caching and cost
-    selection: Selection | None = None  # the scenario the request runs under (scenarios.py)
-    stateful_usage: bool = False  # its usage depends on the prompt cache's state (prompt_cache.py)
-    answer_key: AnswerKey | None = None  # every input but the body (fast/answered.py), when kept
-    repeatable: bool = False  # its decision depends on nothing but the body, caller and state
-    _key: int | None = None
-
-    def conversation_key(self) -> int:
-        """The conversation's key, hashed only when something needs it (it costs)."""
-        if self._key is None:
-            assert self.turn is not None
-            self._key = conversation_key(self.turn)
-        return self._key
-
-    def decision_key(self) -> DecisionKey:
-        return DecisionKey(
-            self.services.state.epoch,
-            self.credential,
-            self.session,
-            self.request.headers.get(SCENARIO_HEADER),
-        )
+from .writing import STORE_DOWN, error_response, json_response, request_fault, stream_response
 
 
 async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
@@ -107,8 +60,11 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         incoming = incoming_of(request, route, entry)
         ex.credential = check_auth(dialect, incoming, services.config)
         trace.session = ex.session = trace.session or ex.credential
-        if route.operation in BILLING:  # one-api's dashboard endpoints (relay.py)
-            return json_response(ex, await BILLING[route.operation](ex))
+        if route.operation in relay.BILLING:  # one-api's dashboard endpoints
+            secret = session_secret(services.config.admin_token)
+            return json_response(
+                ex, await relay.billing(route.operation, services.state, secret, ex.credential)
+            )
         catalog = await services.model_book.current(services.state, services.catalog)
         if route.operation in ("models", "model"):
             known = services.config.known_models
@@ -306,142 +262,3 @@ def arrival_on_loop(trace: Trace) -> float:
     there, so neither the wait for the handler nor the time spent validating and choosing the
     answer is added to the scripted latency."""
     return asyncio.get_running_loop().time() - (time.perf_counter() - trace.started)
-
-
-async def stream_response(
-    ex: Exchange, completion: Completion, plan: Plan, pacer: Pacer | None
-) -> web.StreamResponse:
-    dialect, request, trace, turn = ex.dialect, ex.request, ex.trace, ex.turn
-    assert turn is not None
-    faults = plan.stream
-    ahead = rendered.stream(ex.renders, dialect, completion, turn) if faults is None else None
-    response = streaming_response(ex)
-    await response.prepare(request)
-    trace.mark_first_byte()
-    trace.stream = StreamOutcome()  # filled as events go out: kept even if the client leaves
-    if ahead is not None:
-        outcome = await write_rendered(response, ahead, pacer, dialect.keepalive(), trace.stream)
-    else:
-        outcome = await write_fresh(ex, response, completion, faults, pacer)
-    trace.events, trace.ended_by = outcome.events, outcome.ended_by
-    if outcome.ended_by != "disconnect":
-        await response.write_eof()
-    return response
-
-
-async def write_fresh(
-    ex: Exchange,
-    response: web.StreamResponse,
-    completion: Completion,
-    faults: StreamFaults | None,
-    pacer: Pacer | None,
-) -> StreamOutcome:
-    """The stream rendered event by event (paced: as they go out), faults applied."""
-    dialect, turn = ex.dialect, ex.turn
-    assert turn is not None and ex.trace.stream is not None
-    events: Iterable[SSEEvent] = dialect.render_stream(completion, turn)
-    if faults is not None:
-        events = list(events)
-        faults = faults.placed(events)
-    error_event = None
-    if faults is not None and faults.error_after is not None:
-        error_event = dialect.stream_error_event(
-            MockError(faults.error), ex.request_id, completion, turn, faults.error_after
-        )
-    return await write_events(
-        response,
-        events,
-        pacer,
-        faults,
-        error_event,
-        dialect.keepalive(),
-        abort=lambda: _abort(ex.request),
-        outcome=ex.trace.stream,
-    )
-
-
-def _abort(request: web.Request) -> None:
-    if request.transport is not None:
-        request.transport.close()
-
-
-async def request_fault(plan: Plan, request: web.Request, trace: Trace) -> web.StreamResponse:
-    if plan.fault == "hang":
-        await asyncio.sleep(plan.hang_ms / 1000)
-        trace.ended_by = "hang"
-        _abort(request)
-    elif plan.fault == "reset":
-        trace.ended_by = "reset"
-        _abort(request)
-    else:
-        trace.ended_by = "empty"
-        trace.mark_first_byte()
-        return web.Response(status=200, body=b"", content_type="application/json")
-    raise ConnectionResetError(plan.fault)
-
-
-def streaming_response(ex: Exchange) -> web.StreamResponse:
-    dialect, trace = ex.dialect, ex.trace
-    if ex.services.config.fast_path and (found := prebuilt.response(dialect, ex.request_id, trace, True)):
-        return found
-    headers = {**dialect.response_headers(ex.request_id), **trace.headers(), "Cache-Control": "no-cache"}
-    headers["Content-Type"] = dialect.stream_content_type  # as given: a binary stream has no charset
-    return web.StreamResponse(headers=headers)
-
-
-def json_response(ex: Exchange, body: dict | None, raw: bytes | None = None) -> web.StreamResponse:
-    """Send `body`, or bytes already rendered for it (`raw`)."""
-    dialect, trace = ex.dialect, ex.trace
-    if raw is None:
-        assert body is not None  # an answer is either rendered already or has a body to render
-        raw = dialect.encode_body(body)
-    trace.response_body, trace.response_raw = body, raw
-    if ex.services.config.fast_path and (
-        found := prebuilt.response(dialect, ex.request_id, trace, False, trace.response_raw)
-    ):
-        return found
-    return web.Response(
-        body=trace.response_raw,
-        headers={**dialect.response_headers(ex.request_id), **trace.headers()},
-        content_type="application/json",
-    )
-
-
-def error_response(
-    dialect: Dialect, error: MockError, request_id: str, trace: Trace, relays: frozenset[str] = frozenset()
-) -> web.Response:
-    if relay.is_on(dialect, relays, trace.profile):
-        return relay_error_response(dialect, error, request_id, trace)
-    rendered: ErrorResponse = dialect.render_error(error, request_id)
-    headers = {**dialect.response_headers(request_id), **trace.headers(), **rendered.headers}
-    trace.response_body, trace.response_raw = rendered.body, dialect.encode_body(rendered.body)
-    return web.Response(
-        body=trace.response_raw,
-        status=rendered.status,
-        headers=headers,
-        content_type="application/json",
-    )
-
-
-def relay_error_response(dialect: Dialect, error: MockError, request_id: str, trace: Trace) -> web.Response:
-    model = trace.body.get("model") if isinstance(trace.body, dict) else None
-    headers = {**dialect.response_headers(request_id), **trace.headers()}
-    status, raw, content_type, headers, body = relay.error_response(
-        dialect, error, request_id, str(model or ""), headers
-    )
-    trace.response_body, trace.response_raw = body, raw
-    return web.Response(body=raw, status=status, headers=headers, content_type=content_type)
-
-
-async def billing_subscription(ex: Exchange) -> dict[str, Any]:
-    return relay.subscription()
-
-
-async def billing_usage(ex: Exchange) -> dict[str, Any]:
-    """What this key's answers have cost so far, from the ledger (one-api reports its spend)."""
-    secret = session_secret(ex.services.config.admin_token)
-    found = await ledger.totals(ex.services.state, secret, {"key": ex.credential})
-    return relay.usage(found["totals"]["cost_usd"])
-
-
-BILLING = {"billing_subscription": billing_subscription, "billing_usage": billing_usage}

@@ -12,11 +12,11 @@ from aiohttp import web
 from .dialects.base import Dialect
 from .errors import MockError
 from .fast.arrival import received_at
-from .handler import error_response
 from .journal import TRACE, Capture, Entry, Trace, entry, trace_of
 from .model import ErrorKind
 from .services import SERVICES, Services
 from .state import StoreUnavailable
+from .writing import error_response
 
 log = logging.getLogger("mocksrv")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

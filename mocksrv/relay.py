@@ -18,9 +18,11 @@ from typing import Any
 
 from aiohttp import web
 
+from . import ledger
 from .dialects.openai.errors import OpenAIErrors
 from .errors import MockError
 from .model import ErrorKind
+from .state import StateStore
 
 PROFILE = "relay"
 GROUP = "default"
@@ -100,6 +102,17 @@ def subscription() -> dict[str, Any]:
 def usage(total_usd: float) -> dict[str, Any]:
     """GET /v1/dashboard/billing/usage: `total_usage` in hundredths of a dollar (cents)."""
     return {"object": "list", "total_usage": round(total_usd * 100, 6)}
+
+
+BILLING = frozenset({"billing_subscription", "billing_usage"})  # route operations answered here
+
+
+async def billing(operation: str, state: StateStore, secret: bytes, credential: str) -> dict[str, Any]:
+    """One-api's dashboard answer; usage is what this key's answers cost so far, by the ledger."""
+    if operation == "billing_subscription":
+        return subscription()
+    found = await ledger.totals(state, secret, {"key": credential})
+    return usage(found["totals"]["cost_usd"])
 
 
 def html_response(status: int, body: bytes, headers: dict[str, str]) -> web.Response:

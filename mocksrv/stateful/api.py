@@ -17,13 +17,16 @@ from aiohttp import web
 from .. import clock
 from ..dialects.base import Dialect, Incoming, RouteSpec
 from ..errors import MockError
+from ..exchange import SESSION_HEADER, Exchange
 from ..fast.memo import Parsed
+from ..ids import new_hex_id
 from ..intake import check_auth, check_schema, decode_json, read_body
 from ..journal import trace_of
 from ..model import ErrorKind, SSEEvent
 from ..services import SERVICES, Services
 from ..sse import StreamOutcome, write_events
 from ..state import StoreUnavailable
+from ..writing import STORE_DOWN, error_response, json_response, streaming_response
 from . import conversations, records
 from .chain import ENCRYPTED, signer_of
 from .items import page, resources
@@ -59,13 +62,12 @@ class Call:
 
 
 async def serve(dialect: Dialect, route: RouteSpec, request: web.Request) -> web.StreamResponse:
-    from .. import handler  # the response writers (handler imports this package)
 
     services = request.app[SERVICES]
     trace = trace_of(request)
     trace.dialect = dialect.name
-    request_id = dialect.new_request_id(handler.new_hex_id())
-    trace.session = request.headers.get(handler.SESSION_HEADER)
+    request_id = dialect.new_request_id(new_hex_id())
+    trace.session = request.headers.get(SESSION_HEADER)
     try:
         body = await _body(request, services, trace)
         incoming = Incoming(
@@ -86,12 +88,12 @@ async def serve(dialect: Dialect, route: RouteSpec, request: web.Request) -> web
         answer = await OPERATIONS[route.operation](call)
         if isinstance(answer, web.StreamResponse):
             return answer
-        return handler.json_response(handler.Exchange(services, dialect, request, trace, request_id), answer)
+        return json_response(Exchange(services, dialect, request, trace, request_id), answer)
     except MockError as error:
         error.with_traceback(None)
-        return handler.error_response(dialect, error, request_id, trace)
+        return error_response(dialect, error, request_id, trace)
     except StoreUnavailable:
-        return handler.error_response(dialect, handler.STORE_DOWN, request_id, trace)
+        return error_response(dialect, STORE_DOWN, request_id, trace)
 
 
 async def _body(request: web.Request, services: Services, trace: Any) -> Any:
@@ -142,7 +144,6 @@ async def response_cancel(call: Call) -> Any:
 
 async def resume(call: Call, record: dict[str, Any]) -> web.StreamResponse:
     """The response's stream from event `starting_after` + 1, rendered again from the record."""
-    from .. import handler
 
     text = call.request.query.get("starting_after", "-1")
     if not text.lstrip("-").isdigit():
@@ -152,10 +153,8 @@ async def resume(call: Call, record: dict[str, Any]) -> web.StreamResponse:
     after = int(text)
     events = [e for n, e in enumerate(_events(call, record)) if n > after]
     trace = trace_of(call.request)
-    request_id = call.dialect.new_request_id(handler.new_hex_id())
-    response = handler.streaming_response(
-        handler.Exchange(call.services, call.dialect, call.request, trace, request_id)
-    )
+    request_id = call.dialect.new_request_id(new_hex_id())
+    response = streaming_response(Exchange(call.services, call.dialect, call.request, trace, request_id))
     await response.prepare(call.request)
     trace.mark_first_byte()
     trace.stream = StreamOutcome()
