@@ -25,7 +25,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .app import create_app
     from .config import ServerConfig
-    from .pytest_plugin import MockSrv, MockSrvError, RequestEntry
+    from .pytest_handle import MockSrv, MockSrvError, RequestEntry
     from .testing import MockServer
 
 # Loaded on first use: `import mocksrv` (the pytest plugin, the CLI's --version) stays cheap.
