@@ -27,6 +27,7 @@ from jsonschema.exceptions import UnknownType
 
 from .check import as_json_schema
 from .formats import FORMATS
+from .numbers import bounds, inside, multiple_between, number, step_of
 from .patterns import matching_string
 
 SOFT_DEPTH = 6  # deeper than this, only what the schema requires
@@ -75,17 +76,6 @@ def count(schema: Mapping[str, Any], key: str, default: int | None) -> int | Non
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
-
-
-def number(value: Any) -> float | int | None:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return value
 
 
 class Generator:
@@ -311,8 +301,8 @@ class Generator:
 
     def integer(self, schema: Mapping[str, Any], depth: int) -> int:
         self.budget.take(8)
-        low, high = _range(schema, integer=True)
-        step = _step(schema)
+        low, high = bounds(schema, integer=True)
+        step = step_of(schema)
         if step is not None:
             step = Fraction(step.numerator)  # an integer that is a multiple of p/q is one of p
             first, last = math.ceil(low / step), math.floor(high / step)
@@ -321,16 +311,16 @@ class Generator:
 
     def number(self, schema: Mapping[str, Any], depth: int) -> float | int:
         self.budget.take(8)
-        low, high = _range(schema, integer=False)
-        step = _step(schema)
+        low, high = bounds(schema, integer=False)
+        step = step_of(schema)
         if step is not None:
-            return _multiple_between(low, high, step, float(schema["multipleOf"]), self.rng)
+            return multiple_between(low, high, step, float(schema["multipleOf"]), self.rng)
         if low >= high:
             return low
         value = round(self.rng.uniform(low, high), 2)
         if value.is_integer() and low <= value + 0.25 <= high:
             value += 0.25  # a whole number would also pass as an integer (oneOf integer|number)
-        return value if _inside(value, schema) else (low + high) / 2
+        return value if inside(value, schema) else (low + high) / 2
 
     def boolean(self, schema: Mapping[str, Any], depth: int) -> bool:
         self.budget.take(5)
@@ -412,58 +402,6 @@ def _weight(schema: Any) -> int:
         return 0
     kinds = _types(schema) or [_implied_type(schema)]
     return 1 if not {"object", "array"} & set(kinds) else 2
-
-
-def _range(schema: Mapping[str, Any], integer: bool) -> tuple[float, float]:
-    """The closed interval a number may take (exclusive bounds stepped in); 0-100 when open."""
-    low, high = number(schema.get("minimum")), number(schema.get("maximum"))
-    low_open = high_open = False
-    ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    if ex_low is True:  # draft-04: a flag on minimum
-        low_open = low is not None
-    elif (bound := number(ex_low)) is not None and (low is None or bound >= low):
-        low, low_open = bound, True
-    if ex_high is True:
-        high_open = high is not None
-    elif (bound := number(ex_high)) is not None and (high is None or bound <= high):
-        high, high_open = bound, True
-    if low is None:
-        low, low_open = (0 if high is None or high >= 100 else high - 100), False
-    if high is None:
-        high, high_open = low + 100, False
-    if integer:
-        first = math.floor(low) + 1 if low_open else math.ceil(low)
-        last = math.ceil(high) - 1 if high_open else math.floor(high)
-        return first, last
-    gap = (high - low) / 1000 or 1e-9
-    return (low + gap if low_open else low), (high - gap if high_open else high)
-
-
-def _inside(value: float, schema: Mapping[str, Any]) -> bool:
-    low, high = _range(schema, integer=False)
-    return low <= value <= high
-
-
-def _step(schema: Mapping[str, Any]) -> Fraction | None:
-    step = number(schema.get("multipleOf"))
-    if step is None or step <= 0:
-        return None
-    return Fraction(str(step))
-
-
-def _multiple_between(low: float, high: float, step: Fraction, raw: float, rng: random.Random) -> float | int:
-    """A multiple of `step` in [low, high] that also passes a float check (value / step integral)."""
-    first, last = math.ceil(Fraction(str(low)) / step), math.floor(Fraction(str(high)) / step)
-    if first > last:
-        return float(first * step)
-    start = rng.randint(first, last)
-    for k in (start, *range(first, min(last, first + 50) + 1)):
-        value = k * step
-        candidate = int(value) if value.denominator == 1 else float(value)
-        quotient = candidate / raw
-        if quotient == int(quotient):
-            return candidate
-    return float(start * step)
 
 
 def instance_of(
