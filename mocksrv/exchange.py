@@ -14,13 +14,13 @@ from .fast.decided import DecisionKey
 from .fast.memo import Parsed
 from .fast.rendered import Renders
 from .generate import conversation_key
-from .journal import Trace
+from .journal import SESSION_HEADER, Trace
 from .model import Turn
 from .scenarios import Selection
 from .services import Services
 
-SESSION_HEADER = "X-Mock-Session"
 SCENARIO_HEADER = "X-Mock-Scenario"
+__all__ = ["SCENARIO_HEADER", "SESSION_HEADER", "Exchange"]
 
 
 @dataclasses.dataclass(slots=True)
