@@ -46,6 +46,7 @@ perf = time.perf_counter
 HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, TRAILER = range(5)
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value where Python lacks the name
 TIMESPEC = struct.Struct("qq")  # struct timespec on 64-bit Linux
+VARY_MARK = b"#" * 12  # where --vary writes each request's number (as many digits: same length)
 
 
 def request_body(stream: bool) -> dict:
@@ -72,9 +73,12 @@ def build_request(
     scenario: str | None,
     body: bytes | None = None,
     system_words: int = 0,
+    vary: bool = False,
 ) -> bytes:
     """`body`: the JSON to send (--body, --body-json: another route's request) instead of the chat
-    one; `system_words`: the chat one with a system prompt this long (repeated: prompt caching)."""
+    one; `system_words`: the chat one with a system prompt this long (repeated: prompt caching);
+    `vary`: each request carries its own X-Request-Id, as a gateway's requests do (no two requests
+    are the same bytes)."""
     if body is None:
         chat = request_body(stream)
         if system_words:
@@ -92,6 +96,8 @@ def build_request(
     ]
     if scenario:
         lines.append(f"X-Mock-Scenario: {scenario}")
+    if vary:  # Conn.send writes each request's number in its place
+        lines.append(f"X-Request-Id: {VARY_MARK.decode()}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + raw
 
 
@@ -112,6 +118,8 @@ class Stats:
 class Client:
     def __init__(self, request: bytes, ttft_event: int) -> None:
         self.request = request
+        self.varied = request.split(VARY_MARK) if VARY_MARK in request else None
+        self.sent = 0
         self.ttft_event = ttft_event  # the n-th SSE event is the first content event
         self.stats = Stats()
         self.recording = False
@@ -180,7 +188,11 @@ class Conn(asyncio.Protocol):
         self.wall_send = time.time()
         if client.recording and not client.stats.first_send:
             client.stats.first_send = self.t_send
-        self.transport.write(client.request)
+        if client.varied is None:
+            self.transport.write(client.request)
+        else:
+            client.sent += 1
+            self.transport.write(b"%b%012d%b" % (client.varied[0], client.sent, client.varied[1]))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.active:
@@ -455,6 +467,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="paced: give up after this long")
     parser.add_argument("--body-json", type=Path, help="send this request body (default: the chat one)")
     parser.add_argument("--system-words", type=int, default=0, help="a system prompt this many words long")
+    parser.add_argument("--vary", action="store_true", help="a new X-Request-Id header on every request")
     args = parser.parse_args()
     if args.mode == "paced":
         args.stream = True
@@ -467,6 +480,7 @@ def main() -> int:
             args.scenario,
             args.body.encode() if args.body else args.body_json.read_bytes() if args.body_json else None,
             args.system_words,
+            args.vary,
         ),
         args.ttft_event,
     )

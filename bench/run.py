@@ -75,6 +75,8 @@ THROUGHPUT_ROWS: list[tuple[str, list[str]]] = [
     ("nonstream", ["--conns", "100", "--duration", "3"]),
     # ~2,000-token prompts, repeated: prompt-cache lookups and the ledger on every answer
     ("nonstream-cached", ["--conns", "100", "--duration", "3", "--system-words", "700"]),
+    # a new X-Request-Id on each request, as gateways send: no request is the bytes of another
+    ("nonstream-varied", ["--conns", "100", "--duration", "3", "--vary"]),
     ("stream-1", ["--stream", "--conns", "1", "--duration", "2"]),
     ("stream-100", ["--stream", "--conns", "100", "--duration", "3"]),
     ("stream-1000", ["--stream", "--conns", "1000", "--duration", "3", "--warmup", "1"]),
@@ -442,6 +444,14 @@ def table(results: dict[str, Any]) -> str:
         f"| non-streaming latency p50 / p99 (ms) | {fmt(r50, 2)} / {fmt(r99, 2)} | "
         f"{fmt(m50, 2)} / {fmt(m99, 2)} | | |"
     )
+    ref_rps, mock_rps = both("nonstream-varied", "rps")
+    ref_cpu, mock_cpu = both("nonstream-varied", "server_cpu_us")
+    lines += [
+        f"| the same, a new X-Request-Id header on each request: requests/s | {fmt(ref_rps)} | "
+        f"{fmt(mock_rps)} | {ratio(mock_rps, ref_rps)} | |",
+        f"| the same: server CPU per answer (µs; ratio = bare / mocksrv) | {fmt(ref_cpu, 1)} | "
+        f"{fmt(mock_cpu, 1)} | {ratio(ref_cpu, mock_cpu)} | |",
+    ]
     for count in ("1", "100", "1000"):
         row = f"stream-{count}"
         ref_eps, mock_eps = both(row, "events_per_s")

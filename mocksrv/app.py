@@ -14,6 +14,7 @@ from .dialects import all_dialects, route_table
 from .dialects.base import Dialect, RouteSpec
 from .fast import arrival, front
 from .fast.memo import body_cache
+from .fast.replayed import REPLAYS, Replays
 from .fileset import load_files
 from .handler import handle
 from .journal import SENSITIVE_HEADERS, SENSITIVE_QUERY, Capture, session_secret
@@ -63,14 +64,17 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     app[ROUTE_OWNER] = {added: dialect for added, (_, dialect, _) in zip(routes, table, strict=True)}
     if config.fast_path:  # the route index (mocksrv/fast/front.py)
         front.install(app, routes, middlewares)  # type: ignore[arg-type]  # add_route gives ResourceRoutes
-    arrival.install(app)  # not for speed: scripted latency counts from arrival either way
+    capture = app[CAPTURE] = capture_of(dialects, config)
+    replays = None
+    if config.fast_path:  # requests known by their bytes (mocksrv/fast/replayed.py)
+        replays = app[REPLAYS] = Replays(services, capture, steady=(heartbeat.tag_response,))
+    arrival.install(app, replays)  # not for speed: scripted latency counts from arrival either way
     prefixes: dict[str, Dialect] = {}
     for dialect in dialects:
         prefixes.setdefault(dialect.prefix, dialect)
     if config.root_dialect:
         prefixes.setdefault("", next(d for d in dialects if d.name == config.root_dialect))
     app[DIALECT_BY_PREFIX] = sorted(prefixes.items(), key=lambda item: -len(item[0]))
-    app[CAPTURE] = capture_of(dialects, config)
     app.add_subapp("/_mock", control_app())
     app.cleanup_ctx.append(heartbeat.heartbeat_ctx)
     if config.watch:

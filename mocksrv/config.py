@@ -28,6 +28,7 @@ class CacheLimits:
     single_choices: int = 4096  # fixtures with one reply, their (frozen) choice
     header_blocks: int = 64  # serialized header blocks, per dialect and JSON/SSE
     trace_lines: int = 4096  # serialized x-mocksrv-* lines: a few fixtures answer most requests
+    replays: int = 256  # requests known by their bytes (replayed.py): at most body_max_bytes + 8 KiB each
     projections: int = 8  # embedding projections, per (seed, vector size): 2 MiB per 1,024 dimensions
 
 

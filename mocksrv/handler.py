@@ -25,6 +25,7 @@ from .fast.answered import Answered, answer_key
 from .fast.answered import recalled as recalled_answer
 from .fast.decided import Decided, Shaped, recalled, worth_keeping
 from .fast.memo import Parsed
+from .fast.replayed import REPLAYS
 from .faults import Plan
 from .generate import NO_TEXT_ENDPOINTS, generate_reply, seed_for
 from .ids import new_hex_id
@@ -231,7 +232,11 @@ async def answer_again(ex: Exchange, entry: Parsed, kept: Answered) -> web.Strea
     if kept.line is not None:
         await ledger.post(ex.services.state, trace, kept.line)
     completion = Completion(new_hex_id()[:29], int(time.time()), kept.turn.model, *kept.shaped)
-    return await write_answer(ex, completion, NO_PLAN, None)
+    response = await write_answer(ex, completion, NO_PLAN, None)
+    replays = ex.request.app.get(REPLAYS)
+    if replays is not None:  # the next time these very bytes come, from them (fast/replayed.py)
+        replays.learn(ex.request, ex.dialect, entry, kept, trace)
+    return response
 
 
 async def pick_replies(ex: Exchange, choice: Choice | None) -> list[Reply]:

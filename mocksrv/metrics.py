@@ -60,6 +60,7 @@ class Metrics:
         self.ttfb = Timings()
         self.duration = Timings()
         self.journal_size = 0
+        self.replayed = 0  # answers written from the request's bytes (fast/replayed.py)
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(self)  # collect() below
 
@@ -114,6 +115,11 @@ class Metrics:
         yield self.ttfb.family("mocksrv_ttfb_seconds", "Time to first byte.", "dialect")
         yield self.duration.family(
             "mocksrv_request_duration_seconds", "Time from request to the end of the answer.", "dialect"
+        )
+        yield CounterMetricFamily(
+            "mocksrv_replayed_requests",
+            "Requests answered from their bytes: the same request again on a kept-alive connection.",
+            value=self.replayed,
         )
         yield GaugeMetricFamily(
             "mocksrv_journal_entries", "Entries held in the request journal.", value=self.journal_size

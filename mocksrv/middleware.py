@@ -15,7 +15,7 @@ from .fast.arrival import received_at
 from .journal import TRACE, Capture, Entry, Trace, entry, trace_of
 from .model import ErrorKind
 from .services import SERVICES, Services
-from .state import StoreUnavailable
+from .state import StoreUnavailable, settled
 from .writing import error_response
 
 log = logging.getLogger("mocksrv")
@@ -121,13 +121,18 @@ async def _record(request: web.Request, trace: Trace, status: int) -> None:
     services = app[SERVICES]
     headers, url = request.headers, request.rel_url
     record = entry(trace, request.method, request.path, status, headers, url, app[CAPTURE])
-    services.metrics.observe(record)
-    state = services.state
-    if state.immediate:  # never waits, so a cancellation cannot cut it short
-        await state.journal_add(record)
-        _push(services, record)
+    if services.state.immediate:  # never waits, so a cancellation cannot cut it short
+        journal_now(services, record)
     else:  # shielded: a cancelled (disconnected) request is still journaled, and still pushed
+        services.metrics.observe(record)
         await asyncio.shield(_keep(services, record))
+
+
+def journal_now(services: Services, record: Entry) -> None:
+    """Count and journal an entry in a store that never waits (StateStore.immediate)."""
+    services.metrics.observe(record)
+    settled(services.state.journal_add(record))
+    _push(services, record)
 
 
 async def _keep(services: Services, record: Entry) -> None:

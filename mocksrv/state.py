@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 import time
 from collections import OrderedDict, deque
-from typing import Any, Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol, TypeVar
 
 from . import config
 from .errors import ConfigError
@@ -17,6 +18,7 @@ from .journal import Journaled
 from .outage import Outage, StoreUnavailable
 
 __all__ = ["Outage", "StoreUnavailable"]  # where callers have always found them
+T = TypeVar("T")
 
 
 class StateStore(Protocol):
@@ -88,6 +90,17 @@ class StateStore(Protocol):
     def files_changed(self) -> None:
         """The fixture files were loaded again (reload.py): answers remembered for the epoch
         no longer hold, so move it on (a store without an epoch remembers nothing)."""
+
+
+def settled(call: Coroutine[Any, Any, T]) -> T:
+    """The result of a call on a store that never waits (StateStore.immediate), taken at once:
+    for a caller that is not a coroutine (fast/replayed.py answers from a protocol callback)."""
+    try:
+        call.send(None)
+    except StopIteration as done:
+        return done.value
+    call.close()
+    raise RuntimeError("a store that never waits waited")
 
 
 class MemoryStore:

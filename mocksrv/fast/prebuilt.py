@@ -32,6 +32,7 @@ from . import seam
 from .bounded import BoundedTable
 
 JSON_TYPE = "application/json"
+OK_11 = b"HTTP/1.1 200 OK\r\n"
 STAND_IN_HEX = "5f4e3d2c1b0a99887766554433221100"  # a request id nobody else sends
 # (dialect class, streamed) -> (the second it was built in, block or None, stand-in id, header names)
 _blocks: BoundedTable[tuple[type[Dialect], bool], tuple[int, bytes | None, bytes, frozenset[str]]] = (
@@ -110,9 +111,8 @@ class PrebuiltResponse(web.StreamResponse):
             framing += b"Connection: close\r\n"
         elif keep_alive and version < HttpVersion11:
             framing += b"Connection: keep-alive\r\n"
-        status = b"HTTP/1.1 200 OK\r\n" if version == HttpVersion11 else b"HTTP/%d.%d 200 OK\r\n" % version
-        date = b"Date: " + rfc822_formatted_time().encode() + b"\r\n\r\n"
-        seam.buffer_headers(writer, status + self._with_signalled(self._head) + framing + date)
+        status = OK_11 if version == HttpVersion11 else b"HTTP/%d.%d 200 OK\r\n" % version
+        seam.buffer_headers(writer, status + self._with_signalled(self._head) + framing + _date_line())
         return writer
 
     def _with_signalled(self, block: bytes) -> bytes:
@@ -144,11 +144,41 @@ def response(
 ) -> PrebuiltResponse | None:
     """A 200 from this dialect with its prebuilt header block, or None: build the headers the usual way."""
     found = _block(dialect, streamed)
-    lines = _trace_lines(trace.fixture, trace.scenario, trace.step, trace.reply)
+    lines = trace_lines(trace)
     if found is None or lines is None or trace.extra_headers:  # per-answer headers: built the usual way
         return None
     block, stand_in, names = found
     return PrebuiltResponse(block.replace(stand_in, request_id.encode()) + lines, names, body)
+
+
+def head(dialect: Dialect, request_id: str, lines: bytes, streamed: bool, length: int = 0) -> bytes | None:
+    """The head of a keep-alive HTTP/1.1 200 as PrebuiltResponse sends it, `lines` (the trace
+    lines, then what on_response_prepare handlers set) after the dialect's block: a stream
+    (chunked), or `length` bytes of JSON. None when the dialect has no block."""
+    found = _block(dialect, streamed)
+    if found is None:
+        return None
+    block, stand_in, _ = found
+    framing = b"Transfer-Encoding: chunked\r\n" if streamed else b"Content-Length: %d\r\n" % length
+    return OK_11 + block.replace(stand_in, request_id.encode()) + lines + framing + _date_line()
+
+
+def signalled_lines(dialect: Dialect, streamed: bool, headers: Mapping[str, str]) -> bytes | None:
+    """What on_response_prepare handlers set, serialized; None if they set a header of the
+    dialect's block (a PrebuiltResponse then drops the block's line: no fixed bytes)."""
+    found = _block(dialect, streamed)
+    if found is None or not found[2].isdisjoint(name.lower() for name in headers):
+        return None
+    return _serialize(headers)
+
+
+def _date_line() -> bytes:
+    return b"Date: " + rfc822_formatted_time().encode() + b"\r\n\r\n"
+
+
+def trace_lines(trace: Trace) -> bytes | None:
+    """The trace's x-mocksrv-* lines, or None for a value that cannot be sent as it is."""
+    return _trace_lines(trace.fixture, trace.scenario, trace.step, trace.reply)
 
 
 @functools.lru_cache(maxsize=CACHE_LIMITS.trace_lines)  # a few fixtures and steps answer most requests

@@ -3,10 +3,12 @@
 The speed layer needs a few things aiohttp does not offer publicly: replacing the application's
 request entry point (`Application._handle`, front.py), building the server's connection handler
 (`Application._make_handler`, `Server._loop` / `_kwargs`, arrival.py), setting a request's match
-info, sending a prebuilt header block through the response's writer (`_headers_buf`) and
-marking a stream written from the timing wheel as ended (`_eof`). They are all here, so an
-aiohttp upgrade is checked in one file; every other module is kept off private names by ruff's
-SLF001 rule. The import fails with a clear message on an aiohttp series this was not written for.
+info, sending a prebuilt header block through the response's writer (`_headers_buf`),
+marking a stream written from the timing wheel as ended (`_eof`), and, for a request answered
+from its bytes (replayed.py), whether a connection is idle and its keep-alive deadline. They
+are all here, so an aiohttp upgrade is checked in one file; every other module is kept off
+private names by ruff's SLF001 rule. The import fails with a clear message on an aiohttp series
+this was not written for.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def set_match_info(request: web.Request, info: UrlMappingMatchInfo) -> None:
 # -- arrival.py: the connection handler the server builds ---------------------------------
 
 
-def wrap_server_factory(app: web.Application, server_class: type[web.Server]) -> None:
+def wrap_server_factory(app: web.Application, server_class: Callable[..., web.Server]) -> None:
     """Make the servers runners build for `app` instances of `server_class` (AppRunner calls
     `app._make_handler` for its Server), with the same settings aiohttp gave its own."""
     make = app._make_handler
@@ -68,7 +70,7 @@ def wrap_server_factory(app: web.Application, server_class: type[web.Server]) ->
     app._make_handler = make_handler  # type: ignore[method-assign]
 
 
-def connection_handler(server: web.Server, handler_class: type[web_protocol.RequestHandler]) -> Any:
+def connection_handler(server: web.Server, handler_class: Callable[..., web_protocol.RequestHandler]) -> Any:
     """A connection handler of `handler_class`, made the way `Server.__call__` makes its own."""
     return handler_class(server, loop=server._loop, **server._kwargs)
 
@@ -113,3 +115,36 @@ def response_writer(response: web.StreamResponse) -> AbstractStreamWriter:
 def mark_written_to_end(writer: AbstractStreamWriter) -> None:
     """The chunked end marker went out with the last events: the writer's write_eof has nothing left."""
     writer._eof = True  # type: ignore[attr-defined]
+
+
+# -- replayed.py: a request answered from its bytes, beside aiohttp's parser -------------------
+
+
+def idle(protocol: web_protocol.RequestHandler) -> bool:
+    """The connection's request loop waits for the next request: nothing queued, none being
+    answered or read (its answer is written whole), the connection not closing or upgraded."""
+    waiter = protocol._waiter
+    return (
+        waiter is not None
+        and not waiter.done()
+        and not protocol._messages
+        and protocol._payload_parser is None
+        and not protocol._upgraded
+        and not protocol._force_close
+        and not protocol._close
+    )
+
+
+def answered_aside(protocol: web_protocol.RequestHandler) -> None:
+    """A keep-alive answer was written without aiohttp's request loop: move the connection's
+    idle deadline on, as that loop does after each answer."""
+    protocol._keepalive = True
+    timeout = protocol._keepalive_timeout
+    if timeout <= 0:
+        return
+    loop = protocol._loop
+    protocol._next_keepalive_close_time = loop.time() + timeout
+    if protocol._keepalive_handle is None:
+        protocol._keepalive_handle = loop.call_at(
+            protocol._next_keepalive_close_time, protocol._process_keepalive
+        )
