@@ -3,18 +3,19 @@
 Ids live in `anthropic.wire`, the error mapping in `anthropic.errors` (see there for why
 `quota` is a 429 that says `x-should-retry: false`). Thinking blocks appear only when the request enables
 `thinking` (design §7); otherwise a fixture's reasoning is neither shown nor billed.
+Reading the request is in anthropic/request.py, the content blocks and SSE events in
+anthropic/blocks.py.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ...catalog import ModelInfo
 from ...errors import MockError
-from ...model import JSON, Completion, ErrorKind, Message, Reply, SSEEvent, ToolCall, ToolSpec, Turn, stops_of
+from ...model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn, stops_of
 from ..base import (
     AuthScheme,
     Dialect,
@@ -24,10 +25,10 @@ from ..base import (
     PromptCaching,
     RouteSpec,
     TurnContext,
-    dumps,
 )
-from ..openai.chat import argument_fragments
 from . import errors, wire
+from .blocks import StreamBlock, event, final_block, ping, tool_block
+from .request import chat_messages, output_schema, system_messages, thinking_enabled, tool_choice, tool_specs
 from .turns import check as check_anthropic_turns
 from .turns import thinking_signature
 
@@ -38,7 +39,6 @@ STOP_REASONS = {
     "content_filter": "refusal",
     "refusal": "refusal",
 }
-THINKING_TYPES = ("enabled", "adaptive")
 DELTA_USAGE_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
 
 
@@ -47,10 +47,6 @@ def _stop_reason(reply: Reply) -> tuple[str, str | None]:
     if reply.stop_sequence is not None:
         return "stop_sequence", reply.stop_sequence
     return STOP_REASONS[reply.finish], None
-
-
-# A block to stream: its content_block_start payload and its deltas (delta, paced as content).
-StreamBlock = tuple[JSON, list[tuple[JSON, bool]]]
 
 
 class AnthropicMessages(Dialect):
@@ -84,28 +80,28 @@ class AnthropicMessages(Dialect):
     # ---- parsing ------------------------------------------------------------------------
     def check_turns(self, incoming: Incoming, context: TurnContext) -> MockError | None:
         body = incoming.body
-        return check_anthropic_turns(body, self.signer, _thinking_enabled(body.get("thinking")))
+        return check_anthropic_turns(body, self.signer, thinking_enabled(body.get("thinking")))
 
     def parse(self, incoming: Incoming) -> Turn:
         if self.require_version and not incoming.headers.get("anthropic-version", "").strip():
             raise MockError(ErrorKind.BAD_REQUEST, "anthropic-version: header is required")
         body = incoming.body
-        schema = _output_schema(body)
+        schema = output_schema(body)
         return Turn(
             endpoint=self.endpoint,
             dialect=self.name,
             model=str(body.get("model", "")),
-            messages=(*_system_messages(body.get("system")), *_chat_messages(body.get("messages"))),
+            messages=(*system_messages(body.get("system")), *chat_messages(body.get("messages"))),
             stream=bool(body.get("stream")),
-            tools=_tool_specs(body.get("tools")),
+            tools=tool_specs(body.get("tools")),
             max_tokens=body.get("max_tokens"),
             stop=stops_of(body.get("stop_sequences")),
             json_mode=schema is not None,
             response_schema=schema,
-            show_reasoning=_thinking_enabled(body.get("thinking")),
+            show_reasoning=thinking_enabled(body.get("thinking")),
             silent_reasoning=False,  # without `thinking` Claude does not think at all
             extras={
-                "tool_choice": _tool_choice(body.get("tool_choice")),
+                "tool_choice": tool_choice(body.get("tool_choice")),
                 "cache_points": wire.cache_points(body),
             },
         )
@@ -134,7 +130,7 @@ class AnthropicMessages(Dialect):
     # ---- non-streaming ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:
         reply = completion.choices[0]
-        blocks = [self._final_block(start, deltas) for start, deltas in self._blocks(reply, turn)]
+        blocks = [final_block(start, deltas) for start, deltas in self._blocks(reply, turn)]
         stop, sequence = _stop_reason(reply)
         return self._message(completion, blocks, stop, _output_tokens(completion, turn), sequence)
 
@@ -167,44 +163,30 @@ class AnthropicMessages(Dialect):
             },
         }
 
-    @staticmethod
-    def _final_block(start: JSON, deltas: list[tuple[JSON, bool]]) -> JSON:
-        """A streamed block folded back into its final form, so both paths always agree."""
-        block = dict(start)
-        text = "".join(d.get("text") or d.get("thinking") or d.get("partial_json") or "" for d, _ in deltas)
-        if block["type"] == "text":
-            block["text"] = text
-        elif block["type"] == "thinking":
-            block["thinking"] = text
-            block["signature"] = next(d["signature"] for d, _ in deltas if d["type"] == "signature_delta")
-        elif block["type"] == "tool_use":
-            block["input"] = json.loads(text)
-        return block
-
     # ---- streaming ----------------------------------------------------------------------
     def render_stream(self, completion: Completion, turn: Turn) -> Iterator[SSEEvent]:
         reply = completion.choices[0]
         start = self._message(completion, [], None, 1)  # the real API starts at 1
-        yield _event({"type": "message_start", "message": start})
+        yield event({"type": "message_start", "message": start})
         blocks = list(self._blocks(reply, turn))
         if not blocks:
-            yield _ping()
+            yield ping()
         for index, (opening, deltas) in enumerate(blocks):
-            yield _event({"type": "content_block_start", "index": index, "content_block": opening})
+            yield event({"type": "content_block_start", "index": index, "content_block": opening})
             if index == 0:
-                yield _ping()
+                yield ping()
             for delta, is_content in deltas:
-                yield _event(
+                yield event(
                     {"type": "content_block_delta", "index": index, "delta": delta}, content=is_content
                 )
-            yield _event({"type": "content_block_stop", "index": index})
+            yield event({"type": "content_block_stop", "index": index})
         # Cumulative counts: the SDK overwrites its snapshot with them.
         usage = {**start["usage"], "output_tokens": _output_tokens(completion, turn)}
         delta_usage = {k: usage[k] for k in DELTA_USAGE_KEYS}
         reason, sequence = _stop_reason(reply)
         stop = {"stop_reason": reason, "stop_sequence": sequence}
-        yield _event({"type": "message_delta", "delta": stop, "usage": delta_usage})
-        yield _event({"type": "message_stop"}, terminal=True)
+        yield event({"type": "message_delta", "delta": stop, "usage": delta_usage})
+        yield event({"type": "message_stop"}, terminal=True)
 
     def _blocks(self, reply: Reply, turn: Turn) -> Iterator[StreamBlock]:
         """Thinking (when enabled), then text, then tool calls: the order the real API uses."""
@@ -221,7 +203,7 @@ class AnthropicMessages(Dialect):
                 [({"type": "text_delta", "text": p}, True) for p in reply.content_pieces],
             )
         for call in reply.tool_calls:
-            yield _tool_block(call)
+            yield tool_block(call)
 
     # ---- errors and headers -------------------------------------------------------------
     def render_error(self, error: MockError, request_id: str) -> ErrorResponse:
@@ -229,10 +211,10 @@ class AnthropicMessages(Dialect):
         return ErrorResponse(errors.ERRORS[error.kind][0], body, errors.error_headers(error))
 
     def render_stream_error(self, error: MockError, request_id: str) -> SSEEvent:
-        return _event({"type": "error", "error": errors.error_object(error)})
+        return event({"type": "error", "error": errors.error_object(error)})
 
     def keepalive(self) -> bytes:
-        return _ping().encode()
+        return ping().encode()
 
     def new_request_id(self, seed: str) -> str:
         return wire.request_id(seed)
@@ -248,101 +230,8 @@ class AnthropicMessages(Dialect):
         return wire.limit_headers(buckets)
 
 
-def _event(data: JSON, content: bool = False, terminal: bool = False) -> SSEEvent:
-    """The SDK dispatches on the `event:` name, so it always equals data.type."""
-    return SSEEvent(dumps(data), data["type"], content=content, terminal=terminal)
-
-
-def _ping() -> SSEEvent:
-    """The SDK dispatches on the event name and never parses a ping's data."""
-    return SSEEvent(dumps({"type": "ping"}), "ping", unread=True)
-
-
-def _tool_block(call: ToolCall) -> StreamBlock:
-    opening = {"type": "tool_use", "id": wire.tool_use_id(call.id), "name": call.name, "input": {}}
-    # First an empty fragment, as the real API does; every later prefix parses as partial JSON.
-    deltas = [({"type": "input_json_delta", "partial_json": ""}, False)]
-    text = call.arguments if isinstance(call.arguments_object, dict) and call.arguments.strip() else "{}"
-    deltas += [({"type": "input_json_delta", "partial_json": f}, True) for f in argument_fragments(text)]
-    return opening, deltas
-
-
 def _output_tokens(completion: Completion, turn: Turn) -> int:
     """Reasoning the request did not ask to see was never produced, so it is not billed."""
     usage = completion.usage
     hidden = 0 if turn.show_reasoning else usage.reasoning_tokens
     return max(usage.completion_tokens - hidden, 1)
-
-
-# ---- request pieces ---------------------------------------------------------------------
-def _text(content: Any) -> str:
-    """Text of a string or a list of content blocks (other block kinds carry no text)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
-        )
-    return ""
-
-
-def _system_messages(system: Any) -> tuple[Message, ...]:
-    text = _text(system)
-    return (Message("system", text),) if text else ()
-
-
-def _chat_messages(raw: Any) -> list[Message]:
-    messages: list[Message] = []
-    for item in raw or ():
-        if isinstance(item, dict):
-            messages.extend(_message(item))
-    return messages
-
-
-def _message(raw: JSON) -> list[Message]:
-    """One wire message; its tool_result blocks become canonical role="tool" messages first."""
-    role, content = str(raw.get("role", "user")), raw.get("content")
-    if not isinstance(content, list):
-        return [Message(role, _text(content))]
-    blocks = [b for b in content if isinstance(b, dict)]
-    results = [Message("tool", _text(b.get("content"))) for b in blocks if b.get("type") == "tool_result"]
-    calls = tuple(
-        ToolCall(str(b.get("id", "")), str(b.get("name", "")), json.dumps(b.get("input") or {}))
-        for b in blocks
-        if b.get("type") == "tool_use"
-    )
-    text = _text(blocks)
-    rest = [Message(role, text, calls)] if text or calls or not results else []
-    return results + rest
-
-
-def _thinking_enabled(thinking: Any) -> bool:
-    return isinstance(thinking, dict) and thinking.get("type") in THINKING_TYPES
-
-
-def _tool_specs(raw: Any) -> tuple[ToolSpec, ...]:
-    specs = []
-    for tool in raw or ():
-        if isinstance(tool, dict) and tool.get("name"):
-            schema = tool.get("input_schema") if isinstance(tool.get("input_schema"), dict) else None
-            specs.append(ToolSpec(str(tool["name"]), tool.get("description") or "", schema))
-    return tuple(specs)
-
-
-def _tool_choice(raw: Any) -> str | JSON | None:
-    """In the shape generate.py reads: "none", {"name": ...}, or a plain word."""
-    if not isinstance(raw, dict):
-        return None
-    kind = raw.get("type")
-    if kind == "tool":
-        return {"name": raw.get("name")}
-    return {"any": "required", "none": "none"}.get(str(kind), "auto")
-
-
-def _output_schema(body: JSON) -> JSON | None:
-    """Structured outputs: `output_config.format` (current) or `output_format` (beta)."""
-    config = body.get("output_config")
-    fmt = config.get("format") if isinstance(config, dict) else body.get("output_format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
-        return fmt["schema"]
-    return None

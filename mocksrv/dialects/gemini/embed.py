@@ -15,7 +15,8 @@ from ...errors import MockError
 from ...model import JSON, Completion, ErrorKind, Message, Turn, count_tokens
 from ..base import Incoming, LimitWording, PromptCaching, RouteSpec
 from ..embedding_wire import as_float_list, full_size, vectors_of
-from .generate import VERSIONS, GeminiGenerate, text_of
+from .generate import VERSIONS, GeminiGenerate
+from .request import text_of
 from .wire import camelize, unknown_name
 
 MAX_BATCH = 100  # Google's limit on requests in one batchEmbedContents call

@@ -3,33 +3,21 @@
 Streaming is chosen by the route, not the body. Each SSE chunk is a whole
 GenerateContentResponse: text parts are deltas, usageMetadata is cumulative, finishReason
 rides on a candidate's last chunk, and the stream simply ends (no [DONE]).
+
+Beside it: reading the request (gemini/request.py), the response's pieces (gemini/response.py)
+and the models list (gemini/models_list.py).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import orjson
 
 from ...catalog import ModelInfo
 from ...errors import MockError
-from ...model import (
-    JSON,
-    Completion,
-    ErrorKind,
-    Message,
-    Reply,
-    SSEEvent,
-    ToolCall,
-    ToolSpec,
-    Turn,
-    count_tokens,
-    stops_of,
-)
+from ...model import JSON, Completion, ErrorKind, Reply, SSEEvent, Turn, count_tokens, stops_of
 from ..base import (
     AuthScheme,
     Dialect,
@@ -41,24 +29,13 @@ from ..base import (
     TurnContext,
 )
 from .errors import error_headers, status_of
+from .models_list import model_entry, page_of
+from .request import content_messages, system_messages, tool_choice, tool_specs
+from .response import FINISH, candidate, chunk_json, function_call_part, response_id, usage_metadata
 from .turns import check as check_gemini_turns
 from .turns import thought_signature
 from .wire import camelize, check_known_fields, unknown_name
 
-FINISH = {
-    "stop": "STOP",
-    "length": "MAX_TOKENS",
-    "tool_calls": "STOP",
-    "content_filter": "SAFETY",
-    "refusal": "SAFETY",
-}
-# A candidate blocked for safety says which category blocked it (the others stay NEGLIGIBLE).
-SAFETY_RATINGS = (
-    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
-    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
-    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
-    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
-)
 VERSIONS = ("v1beta", "v1")
 
 
@@ -73,16 +50,6 @@ def gemini_routes() -> tuple[RouteSpec, ...]:
             RouteSpec("GET", f"/{version}/models/{{model}}", "model"),
         ]
     return tuple(routes)
-
-
-def chunk_json(obj: Any) -> str:
-    """Stream chunks as the real server writes them: `": "` after keys, bare `,` between items."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ": "))
-
-
-def text_of(content: Any) -> str:
-    parts = content.get("parts") if isinstance(content, dict) else None
-    return "".join(p["text"] for p in parts or () if isinstance(p, dict) and isinstance(p.get("text"), str))
 
 
 class GeminiGenerate(Dialect):
@@ -143,66 +110,21 @@ class GeminiGenerate(Dialect):
         config = body.get("generationConfig") or {}
         thinking = config.get("thinkingConfig") or {}
         schema = config.get("responseJsonSchema") or config.get("responseSchema")
+        contents = body.get("contents") or ()
         return Turn(
             dialect=self.name,
             model=incoming.match_info.get("model", ""),
-            messages=self._system(body.get("systemInstruction")) + self._contents(body.get("contents") or ()),
+            messages=system_messages(body.get("systemInstruction")) + content_messages(contents),
             stream=bool(incoming.route.stream),
             n=int(config.get("candidateCount") or 1),
-            tools=self._tools(body.get("tools") or ()),
+            tools=tool_specs(body.get("tools") or ()),
             max_tokens=config.get("maxOutputTokens"),
             stop=stops_of(config.get("stopSequences")),
             json_mode=config.get("responseMimeType") == "application/json",
             response_schema=schema if isinstance(schema, dict) else None,
             show_reasoning=isinstance(thinking, dict) and bool(thinking.get("includeThoughts")),
-            extras={"tool_choice": self._tool_choice(body.get("toolConfig"))},
+            extras={"tool_choice": tool_choice(body.get("toolConfig"))},
         )
-
-    @staticmethod
-    def _system(instruction: Any) -> tuple[Message, ...]:
-        return (Message("system", text_of(instruction)),) if instruction else ()
-
-    def _contents(self, contents: Any) -> tuple[Message, ...]:
-        messages: list[Message] = []
-        for content in contents:
-            if isinstance(content, dict):
-                messages += self._content(content)
-        return tuple(messages)
-
-    @staticmethod
-    def _content(content: JSON) -> list[Message]:
-        parts = [p for p in content.get("parts") or () if isinstance(p, dict)]
-        text = "".join(p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought"))
-        if content.get("role") == "model":
-            calls = tuple(
-                ToolCall(str(c.get("id", "")), str(c.get("name", "")), json.dumps(c.get("args") or {}))
-                for p in parts
-                if isinstance(c := p.get("functionCall"), dict)
-            )
-            return [Message("assistant", text, calls)]
-        # A user turn may carry function results (tool messages) as well as text.
-        results = [p["functionResponse"] for p in parts if isinstance(p.get("functionResponse"), dict)]
-        messages = [Message("tool", json.dumps(r.get("response") or {})) for r in results]
-        return [*messages, Message("user", text)] if text or not results else messages
-
-    @staticmethod
-    def _tools(tools: Any) -> tuple[ToolSpec, ...]:
-        specs: list[ToolSpec] = []
-        for tool in tools:
-            for fn in (tool.get("functionDeclarations") or ()) if isinstance(tool, dict) else ():
-                if isinstance(fn, dict) and fn.get("name"):
-                    parameters = fn.get("parametersJsonSchema") or fn.get("parameters")
-                    specs.append(ToolSpec(fn["name"], fn.get("description") or "", parameters))
-        return tuple(specs)
-
-    @staticmethod
-    def _tool_choice(config: Any) -> Any:
-        calling = config.get("functionCallingConfig") if isinstance(config, dict) else None
-        mode = str((calling or {}).get("mode", "AUTO")).upper()
-        if mode == "NONE":
-            return "none"
-        allowed = (calling or {}).get("allowedFunctionNames") or []
-        return {"name": allowed[0]} if mode == "ANY" and allowed else None
 
     # ---- non-streaming ------------------------------------------------------------------
     def render(self, completion: Completion, turn: Turn) -> JSON:
@@ -308,75 +230,3 @@ class GeminiGenerate(Dialect):
     def render_count(self, turn: Turn) -> JSON:
         tokens = turn.prompt_tokens
         return {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]}
-
-
-def candidate(index: int, parts: list[JSON], finish: str | None) -> JSON:
-    body: JSON = {"content": {"parts": parts, "role": "model"} if parts else {"role": "model"}}
-    if finish == "SAFETY" and not parts:  # blocked: no content at all
-        del body["content"]
-    if finish is not None:
-        body["finishReason"] = finish
-    if finish == "SAFETY":
-        body["safetyRatings"] = [dict(rating) for rating in SAFETY_RATINGS]
-    body["index"] = index
-    return body
-
-
-def function_call_part(call: ToolCall) -> JSON:
-    args = call.arguments_object
-    return {"functionCall": {"name": call.name, "args": args if isinstance(args, dict) else {}}}
-
-
-def usage_metadata(prompt: int, candidates: int, thoughts: int, cached: int = 0) -> JSON:
-    # proto3 JSON leaves zero counts out, so candidatesTokenCount / thoughtsTokenCount may be absent.
-    usage: JSON = {"promptTokenCount": prompt}
-    if cached:  # implicit caching: part of promptTokenCount
-        usage["cachedContentTokenCount"] = cached
-    if candidates:
-        usage["candidatesTokenCount"] = candidates
-    usage["totalTokenCount"] = prompt + candidates + thoughts
-    usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
-    if cached:
-        usage["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": cached}]
-    if thoughts:
-        usage["thoughtsTokenCount"] = thoughts
-    return usage
-
-
-def response_id(completion_id: str) -> str:
-    """A 22-character URL-safe id, like the real `responseId`s."""
-    digest = hashlib.blake2b(completion_id.encode(), digest_size=16).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-GENERATION_METHODS = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
-EMBEDDING_METHODS = ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 1000  # models.list's default and largest page
-
-
-def page_of(query: Mapping[str, str], total: int) -> tuple[int, int]:
-    """(first index, page size) from `pageSize` / `pageToken` (the token is an index here)."""
-    try:
-        size = min(max(int(query.get("pageSize") or PAGE_SIZE), 1), MAX_PAGE_SIZE)
-        start = min(max(int(query.get("pageToken") or 0), 0), total)
-    except ValueError:
-        raise MockError(ErrorKind.BAD_REQUEST, "Invalid page token or page size.") from None
-    return start, size
-
-
-def model_entry(model: ModelInfo) -> JSON:
-    embedding = model.kind == "embedding"
-    entry: JSON = {
-        "name": f"models/{model.id}",
-        "version": "001",
-        "displayName": model.display_name or model.id,
-        "description": f"mocksrv stand-in for {model.id}.",
-        "inputTokenLimit": model.context_window,
-        "outputTokenLimit": model.max_output_tokens or 1,
-        "supportedGenerationMethods": EMBEDDING_METHODS if embedding else GENERATION_METHODS,
-    }
-    if not embedding:
-        entry.update({"temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2})
-    if model.thinking:
-        entry["thinking"] = True
-    return entry
