@@ -40,8 +40,9 @@ class Exchange:
     info: ModelInfo | None = None  # the turn's catalog entry (limits.py): prompt caching and cost
     selection: Selection | None = None  # the scenario the request runs under (scenarios.py)
     stateful_usage: bool = False  # its usage depends on the prompt cache's state (prompt_cache.py)
+    body_entry: Parsed | None = None  # the body's kept entry, whether or not the turn came from it
     answer_key: AnswerKey | None = None  # every input but the body (fast/answered.py), when kept
-    repeatable: bool = False  # its decision depends on nothing but the body, caller and state
+    repeatable: bool = False  # its decision depends on nothing but the request and the state
     _key: int | None = None
 
     def conversation_key(self) -> int:

@@ -54,7 +54,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
     try:
         entry = await read_entry(request, dialect, services.config, trace, services.memo)
         if entry.kept:  # the key is read first: what is decided below holds for this epoch
-            ex.answer_key = answer_key(services.state.epoch, request)
+            ex.body_entry, ex.answer_key = entry, answer_key(services.state.epoch, request)
             kept = recalled_answer(entry.answered, ex.answer_key)
             if kept is not None and services.scenarios.limits is None:
                 return await answer_again(ex, entry, kept)
@@ -117,9 +117,10 @@ async def answer(ex: Exchange) -> web.StreamResponse:
             return decision
         plan, choice, shaped = decision
         draws_again = counting or misbehave.spec_of(ex.selection, choice) is not None
-        if ex.cached is not None and not draws_again and worth_keeping(key, plan, choice):
-            ex.cached.decided = Decided(key, choice, shaped)
-            ex.repeatable = True
+        if not draws_again and worth_keeping(key, plan, choice):
+            ex.repeatable = True  # (a turn parsed from headers too: the answer's key holds them)
+            if ex.cached is not None:
+                ex.cached.decided = Decided(key, choice, shaped)
     return await render_and_write(ex, plan, shaped)
 
 
@@ -179,8 +180,8 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
     queued = await stateful.keep(ex.services, ex.request, completion, turn, plan)  # stored responses
     if queued is not None:  # a background run answers at once; polling shows its progress
         return json_response(ex, queued)
-    if ex.cached is not None and ex.answer_key is not None and keeps_nothing_else(ex, plan):
-        ex.cached.answered = Answered(
+    if ex.body_entry is not None and ex.answer_key is not None and keeps_nothing_else(ex, plan):
+        ex.body_entry.answered = Answered(
             ex.answer_key, ex.credential, ex.session, turn, shaped, ex.trace.fixture, ex.trace.reply, line
         )
     pacer = None
@@ -233,6 +234,7 @@ async def answer_again(ex: Exchange, entry: Parsed, kept: Answered) -> web.Strea
         await ledger.post(ex.services.state, trace, kept.line)
     completion = Completion(new_hex_id()[:29], int(time.time()), kept.turn.model, *kept.shaped)
     response = await write_answer(ex, completion, NO_PLAN, None)
+    ex.services.metrics.repeated["request"] += 1
     replays = ex.request.app.get(REPLAYS)
     if replays is not None:  # the next time these very bytes come, from them (fast/replayed.py)
         replays.learn(ex.request, ex.dialect, entry, kept, trace)

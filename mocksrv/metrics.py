@@ -60,7 +60,9 @@ class Metrics:
         self.ttfb = Timings()
         self.duration = Timings()
         self.journal_size = 0
-        self.replayed = 0  # answers written from the request's bytes (fast/replayed.py)
+        # answers written again without the pipeline: from the request's bytes (fast/replayed.py)
+        # or from the parsed request (fast/answered.py)
+        self.repeated = {"bytes": 0, "request": 0}
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(self)  # collect() below
 
@@ -116,10 +118,12 @@ class Metrics:
         yield self.duration.family(
             "mocksrv_request_duration_seconds", "Time from request to the end of the answer.", "dialect"
         )
-        yield CounterMetricFamily(
-            "mocksrv_replayed_requests",
-            "Requests answered from their bytes: the same request again on a kept-alive connection.",
-            value=self.replayed,
+        yield _counter(
+            "mocksrv_repeated_answers",
+            "Answers to a repeated request written without walking the pipeline again: "
+            "from the request's bytes, or from the parsed request.",
+            "layer",
+            self.repeated,
         )
         yield GaugeMetricFamily(
             "mocksrv_journal_entries", "Entries held in the request journal.", value=self.journal_size

@@ -7,6 +7,8 @@ request correctly on its own. These modules wrap it without changing a byte of a
   pass-through twin; decided.py and rendered.py keep, with a body's entry, how it was
   answered (under a DecisionKey naming every input) and its answer rendered as a template.
 - prebuilt.py: a dialect's success headers serialized once a second, not per answer.
+- replayed.py: a request that comes again as the very same bytes on a kept-alive connection,
+  answered from them before aiohttp parses it (what answered.py kept, under a fresh id).
 - streamed.py: a stream rendered ahead, written in one go or paced from the timing wheel
   (wheel.py: one timer for every paced stream of a loop).
 - fastcheck.py: request schemas compiled to Python (jsonschema still words every error).

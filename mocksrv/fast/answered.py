@@ -10,7 +10,9 @@ the ledger's arithmetic) would come out the same again. This layer keeps what th
 with the body's memo entry, and the handler goes straight to writing the answer under a fresh
 id and timestamp, posting the same ledger line. AnswerKey names every input; anything the
 pipeline learns from outside the request and the state must keep the answer out of here.
-A store shared with other processes has no epoch; then nothing is kept.
+Since the key holds every header, this holds too for a dialect whose parse reads headers
+(Anthropic's `anthropic-version`), whose turn the memo does not keep. A store shared with
+other processes has no epoch; then nothing is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +25,35 @@ from ..ledger import Line
 from ..model import Turn
 from .decided import Shaped
 
+# Headers that no part of mocksrv reads: tracing, correlation and retry bookkeeping, which
+# gateways and SDKs send with a new value on every request. They cannot change an answer, so
+# the key leaves them out (the journal still shows them as sent).
+UNREAD_HEADERS = frozenset(
+    name.encode()
+    for name in (
+        "x-request-id",
+        "request-id",
+        "x-correlation-id",
+        "correlation-id",
+        "idempotency-key",
+        "traceparent",
+        "tracestate",
+        "baggage",
+        "b3",
+        "x-b3-traceid",
+        "x-b3-spanid",
+        "x-b3-parentspanid",
+        "x-b3-sampled",
+        "x-amzn-trace-id",
+        "x-cloud-trace-context",
+        "sentry-trace",
+        "uber-trace-id",
+        "x-datadog-trace-id",
+        "x-datadog-parent-id",
+        "x-stainless-retry-count",
+    )
+)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AnswerKey:
@@ -30,7 +61,7 @@ class AnswerKey:
 
     epoch: int | None  # the state's version; None: shared state, never kept
     query: str  # the raw query string (api-version, alt=sse, key=...)
-    headers: tuple[tuple[str, str], ...]  # every header as sent, in order
+    headers: tuple[tuple[bytes, bytes], ...]  # every header as sent, in order (UNREAD_HEADERS aside)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -48,7 +79,8 @@ class Answered:
 
 
 def answer_key(epoch: int | None, request: web.Request) -> AnswerKey:
-    return AnswerKey(epoch, request.rel_url.raw_query_string, tuple(request.headers.items()))
+    headers = tuple(item for item in request.raw_headers if item[0].lower() not in UNREAD_HEADERS)
+    return AnswerKey(epoch, request.rel_url.raw_query_string, headers)
 
 
 def recalled(kept: Answered | None, key: AnswerKey) -> Answered | None:

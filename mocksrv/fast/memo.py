@@ -6,7 +6,8 @@ body bytes, so their results are kept per (dialect, path, body), for bodies up t
 CacheLimits.body_max_bytes, in one BoundedTable (config.CacheLimits). Everything that is not a function
 of those (content type, auth, headers, scenarios, cursors, ids, timestamps) is checked or made
 on every request as before. A parse that reads headers or the query string (Anthropic's
-required `anthropic-version`) is noticed and never kept.
+required `anthropic-version`) is noticed and its turn never kept (the entry still carries the
+last whole answer, whose key holds every header).
 
 The body's entry (Parsed) also carries what the other speed layers keep for that body: the
 decision (decided.py), the rendered templates (rendered.py) and the last whole answer

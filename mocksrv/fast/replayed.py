@@ -4,8 +4,8 @@ answered.py lets the handler write a repeated request's answer again without the
 checks and decisions. Before the handler, aiohttp still parses the request line and headers,
 builds a request, a payload stream, a task and a response, and runs the middleware: about
 half of what such an answer costs. When a connection's next read is, byte for byte, a request
-that answered.py answered again on some connection (its request line, headers and body, and
-nothing else), the request it carries is that one: the answer is written from the connection
+that answered.py answered again twice on some connection (its request line, headers and body,
+and nothing else), the request it carries is that one: the answer is written from the connection
 callback, with what answered.py kept, under a fresh id and time, journaled, counted and billed
 like the answer the handler would have written. The tests compare both ways of answering.
 
@@ -83,9 +83,10 @@ class Replays:
         self.services, self.capture, self.steady = services, capture, steady
         self.max_bytes = limits.body_max_bytes + HEAD_MAX_BYTES
         self._table: BoundedTable[bytes, Replay] = BoundedTable(limits.replays)
+        self._sightings: BoundedTable[int, bool] = BoundedTable(limits.replays)  # hashes of bytes
 
     def answer(self, protocol: ArrivalHandler, data: bytes) -> bool:
-        replay = self._table.get(data) if len(data) <= self.max_bytes else None
+        replay = self._table.get(data) if type(data) is bytes and len(data) <= self.max_bytes else None
         if replay is None or not self._holds(replay) or not seam.idle(protocol):
             return False
         transport = protocol.transport
@@ -109,7 +110,7 @@ class Replays:
         seam.answered_aside(protocol)
         record = entry(trace, "POST", replay.path, 200, replay.headers, replay.url, self.capture)
         journal_now(services, record)
-        services.metrics.replayed += 1
+        services.metrics.repeated["bytes"] += 1
         return True
 
     def _holds(self, replay: Replay) -> bool:
@@ -125,12 +126,15 @@ class Replays:
         self, request: web.Request, dialect: Dialect, parsed: Parsed, kept: Answered, trace: Trace
     ) -> None:
         """The handler answered `request` again (answered.py): know it by its bytes, if the
-        connection's latest read was exactly this request."""
+        connection's latest read was exactly this request, the second time they come here (a
+        gateway's requests, each with its own request id, never come again: one hash each)."""
         protocol = request.protocol
         if not isinstance(protocol, ArrivalHandler) or not self.services.state.immediate:
             return
         data = protocol.last_read
-        if len(data) > self.max_bytes or not _is_exactly(data, request, trace.raw_body):
+        if len(data) > self.max_bytes or not (data in self._table or self._seen_before(data)):
+            return
+        if not _is_exactly(data, request, trace.raw_body):
             return
         protocol.at_boundary = True  # the parser took all of it: the next read starts a request
         lines = prebuilt.trace_lines(trace)
@@ -152,6 +156,13 @@ class Replays:
             ),
         )
 
+    def _seen_before(self, data: bytes) -> bool:
+        sighting = hash(data)  # (a bytes object keeps its hash: the table's lookup reuses it)
+        if sighting in self._sightings:
+            return True
+        self._sightings.put(sighting, True)
+        return False
+
     def _signalled(self, request: web.Request, dialect: Dialect, streamed: bool) -> bytes | None:
         """What the app's on_response_prepare handlers set on every answer, or None if one of
         them is not known to set the same headers every time."""
@@ -163,8 +174,6 @@ class Replays:
             settled(handler(request, scratch))  # type: ignore[arg-type]  # steady ones never wait
         return prebuilt.signalled_lines(dialect, streamed, scratch.headers)
 
-    def clear(self) -> None:
-        self._table.clear()
 
 
 REPLAYS = web.AppKey("mocksrv.replays", Replays)
@@ -173,12 +182,14 @@ REPLAYS = web.AppKey("mocksrv.replays", Replays)
 def _payload(replay: Replay, completion: Completion, trace: Trace) -> bytes | None:
     """What follows the head: the JSON body, or the whole stream and its end in one chunk (as
     aiohttp frames a stream written in one go); the trace notes it as the handler would. None:
-    the answer has no template (rendered.py)."""
+    a stream without a template (rendered.py), which the handler writes event by event."""
     renders, dialect, turn = replay.parsed.renders, replay.dialect, replay.answered.turn
     if not turn.stream:
         raw = rendered.body(renders, dialect, completion, turn)
-        if raw is not None:
-            trace.response_raw = raw
+        if raw is None:  # no template for this dialect's body: rendered as write_answer does
+            trace.response_body = dialect.render(completion, turn)
+            raw = dialect.encode_body(trace.response_body)
+        trace.response_raw = raw
         return raw
     ahead = rendered.stream(renders, dialect, completion, turn)
     if ahead is None:

@@ -126,10 +126,11 @@ def control(live: MockServer, method: str, path: str, body: object | None = None
     assert response.status < 300, response.text
 
 
-def replayed(live: MockServer) -> int:
-    """How many answers were written from the request's bytes (0 with the fast path off)."""
+def replayed(live: MockServer, layer: str = "bytes") -> int:
+    """How many answers were written from the request's bytes, or from the parsed request."""
     metrics = rawhttp.request("GET", f"{live.url}/_mock/metrics").text
-    return int(float(re.search(r"^mocksrv_replayed_requests_total (\S+)$", metrics, re.M).group(1)))
+    found = re.search(rf'^mocksrv_repeated_answers_total\{{layer="{layer}"\}} (\S+)$', metrics, re.M)
+    return int(float(found.group(1)))
 
 
 def from_bytes(live: MockServer, count: int) -> int:
@@ -153,6 +154,20 @@ def comparable(entry: dict) -> dict:
     return {**shown, "response": {**shown["response"], "body": body}}
 
 
+MINTED = {"id", "time", "ttfb_ms", "duration_ms", "created", "created_at", "responseId", "createTime"}
+
+
+def comparable_any(found: object) -> object:
+    """A journal entry of any dialect without its times, ids and timestamps (nor those inside)."""
+    if isinstance(found, dict):
+        return {
+            k: comparable_any(v) for k, v in found.items() if k not in MINTED and not k.endswith("_duration")
+        }
+    if isinstance(found, list):
+        return [comparable_any(v) for v in found]
+    return found
+
+
 def test_the_same_bytes_get_the_pipelines_answer_each_time_fresh(live, conn):
     answers = [conn.ask(request_bytes()) for _ in range(6)]
     assert {a[0] for a in answers} == {200}
@@ -163,8 +178,9 @@ def test_the_same_bytes_get_the_pipelines_answer_each_time_fresh(live, conn):
         assert set(headers) == set(answers[0][1])  # the same header names, none twice
         assert headers["content-length"] == str(len(json.dumps(body, separators=(",", ":"))))
         assert abs(body["created"] - time.time()) < 5
-    # the first two went through the pipeline (the second taught these bytes), then from them
-    assert replayed(live) == from_bytes(live, 4)
+    # the pipeline, then answered again twice (which taught these bytes), then from them
+    assert replayed(live) == from_bytes(live, 3)
+    assert replayed(live, "request") == from_bytes(live, 2)
     # Header for header and byte for byte (ids and date aside), what a fresh connection gets.
     first_on_new_connection = Connection(live).ask(request_bytes())
     for name in ("content-type", "server", "x-mocksrv-worker", "openai-version", "content-length"):
@@ -203,7 +219,7 @@ def test_a_change_of_state_is_seen_by_the_next_identical_bytes(live, conn):
     assert {content(a) for a in after} == {"changed"} != {content(before[-1])}
     assert {a[1]["x-mocksrv-fixture"] for a in after} == {"now-this"}
     assert [e["fixture"] for e in journal(live)] == [None] * 3 + ["now-this"] * 4
-    assert replayed(live) == from_bytes(live, 1 + 2)  # each state learned anew
+    assert replayed(live) == from_bytes(live, 0 + 2)  # each state learned anew
     control(live, "DELETE", "/fixtures/now-this")
     assert content(conn.ask(request_bytes())) == content(before[-1])
 
@@ -237,9 +253,9 @@ def test_pipelined_and_split_requests_are_answered_in_order(live, conn):
     time.sleep(0.05)
     conn.send(data[40:])
     assert conn.answer()[0] == 200
-    assert replayed(live) == from_bytes(live, 1)  # neither came as one request's bytes
+    assert replayed(live) == from_bytes(live, 0)  # neither came as one request's bytes
     assert [conn.ask(request_bytes())[0] for _ in range(2)] == [200, 200]  # whole again
-    assert replayed(live) == from_bytes(live, 2)  # once the pipeline saw the connection at a boundary
+    assert replayed(live) == from_bytes(live, 1)  # once the pipeline saw the connection at a boundary
     bad = conn.ask(request_bytes(key=""))  # then one the pipeline refuses
     assert bad[0] == 401
     assert len(journal(live)) == 3 + 3 + 1 + 2 + 1
@@ -297,9 +313,81 @@ def test_a_stream_asked_again_is_streamed_alike(live, conn):
     assert len(set(events)) == 1  # the same events, ids aside
     ids = [re.search(rb'"id":"(chatcmpl-[0-9a-f]+)"', body).group(1) for _, _, body in answers]
     assert len(set(ids)) == 6
-    assert replayed(live) == from_bytes(live, 4)
+    assert replayed(live) == from_bytes(live, 3)
     entries = journal(live)
     assert len(entries) == 6 and len({e["events"] for e in entries}) == 1 and entries[0]["events"] > 3
     shown = [[e["data"] for e in entry["response"]["events"]] for entry in entries]
     assert len({IDS.sub(b"ID", json.dumps(s).encode()) for s in shown}) == 1
     assert {e["ended_by"] for e in entries} == {"complete"}
+
+
+HELLO = "the same bytes every time"
+# Dialects whose parse reads headers (anthropic-version) or the path, with their own auth.
+ROUTES = {
+    "anthropic": (
+        "/anthropic/v1/messages",
+        {"x-api-key": "sk-ant-replayed-0123456789", "anthropic-version": "2023-06-01"},
+        {
+            "model": "claude-3-5-haiku-20241022",
+            "max_tokens": 64,
+            "messages": [{"role": "user", "content": HELLO}],
+        },
+    ),
+    "vertex-gemini": (
+        "/vertex/v1beta1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent",
+        {"Authorization": "Bearer ya29.replayed-0123456789"},
+        {"contents": [{"role": "user", "parts": [{"text": HELLO}]}]},
+    ),
+    "bedrock-converse": (
+        "/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1:0/converse",
+        {"Authorization": "Bearer bedrock-api-key-replayed-0123456789"},
+        {"messages": [{"role": "user", "content": [{"text": HELLO}]}]},
+    ),
+    "ollama": (
+        "/ollama/api/chat",
+        {},
+        {"model": "llama3.2", "messages": [{"role": "user", "content": HELLO}], "stream": False},
+    ),
+}
+
+
+def raw_request(path: str, headers: dict[str, str], body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    fields = {
+        "Host": "127.0.0.1",
+        "Content-Type": "application/json",
+        **headers,
+        "Content-Length": str(len(data)),
+    }
+    return (
+        f"POST {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+    ).encode() + data
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_dialect_answers_repeated_bytes_alike(live, conn, route):
+    data = raw_request(*ROUTES[route])
+    answers = [conn.ask(data) for _ in range(5)]
+    assert {status for status, _, _ in answers} == {200}
+    assert replayed(live) == from_bytes(live, 2)
+    entries = rawhttp.request("GET", f"{live.url}/_mock/requests").json()["requests"]
+    assert len(entries) == 5 and {e["status"] for e in entries} == {200}
+    assert len({json.dumps(comparable_any(e)) for e in entries}) == 1
+
+
+def test_a_new_request_id_on_every_request_is_answered_again_alike(live, conn):
+    """Tracing and correlation headers (fast/answered.py UNREAD_HEADERS) change on every request
+    a gateway sends; nothing reads them, so the request is answered again without the pipeline."""
+    answers = [
+        conn.ask(request_bytes(**{"X-Request-Id": f"gw-{i:04d}", "traceparent": f"00-{i:032x}-{i:016x}-01"}))
+        for i in range(5)
+    ]
+    assert {a[0] for a in answers} == {200} and len({content(a) for a in answers}) == 1
+    assert replayed(live, "request") == from_bytes(live, 4) and replayed(live) == 0
+    entries = journal(live)
+    shown = [{k.lower(): v for k, v in e["request"]["headers"].items()} for e in entries]
+    assert [headers["x-request-id"] for headers in shown] == [f"gw-{i:04d}" for i in range(5)]
+    assert len({json.dumps(comparable(e)["usage"]) for e in entries}) == 1
+    # a header mocksrv reads is still part of the key: another session is its own caller
+    other = conn.ask(request_bytes(**{"X-Request-Id": "gw-9999", "X-Mock-Session": "another"}))
+    assert other[0] == 200 and replayed(live, "request") == from_bytes(live, 4)
