@@ -62,6 +62,7 @@ class Replay:
     dialect: Dialect
     parsed: Parsed  # the body's memo entry: the answer holds while the memo keeps it
     answered: Answered
+    method: str
     path: str
     headers: CIMultiDictProxy[str]  # the journal's view of the request (the same every time)
     url: URL
@@ -108,7 +109,7 @@ class Replays:
             settled(ledger.post(services.state, trace, kept.line))
         transport.write(head + payload)
         seam.answered_aside(protocol)
-        record = entry(trace, "POST", replay.path, 200, replay.headers, replay.url, self.capture)
+        record = entry(trace, replay.method, replay.path, 200, replay.headers, replay.url, self.capture)
         journal_now(services, record)
         services.metrics.repeated["bytes"] += 1
         return True
@@ -147,6 +148,7 @@ class Replays:
                 dialect,
                 parsed,
                 kept,
+                request.method,
                 request.path,
                 request.headers,
                 request.rel_url,
@@ -173,7 +175,6 @@ class Replays:
         for handler in handlers:
             settled(handler(request, scratch))  # type: ignore[arg-type]  # steady ones never wait
         return prebuilt.signalled_lines(dialect, streamed, scratch.headers)
-
 
 
 REPLAYS = web.AppKey("mocksrv.replays", Replays)
