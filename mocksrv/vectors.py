@@ -187,10 +187,9 @@ def used_weights(texts: Sequence[str], salt: np.uint64, rows: int) -> tuple[np.n
     """The buckets some text uses (ascending), and bucket_weights' columns for them alone, as a
     column-major (rows, len(used)) array (the layout `_product` multiplies; see above)."""
     owners, buckets, weights = _features(texts, salt)
-    rank = np.zeros(BUCKETS, dtype=np.intp)
-    rank[buckets] = 1
-    used = np.flatnonzero(rank)
-    np.cumsum(rank, out=rank)
+    present = np.bincount(buckets, minlength=BUCKETS) > 0
+    used = np.flatnonzero(present)
+    rank = np.cumsum(present, dtype=np.intp)  # a used bucket's column, plus one
     cells = rank.take(buckets)
     cells -= 1
     cells *= rows
@@ -232,9 +231,10 @@ def _features(texts: Sequence[str], salt: np.uint64) -> tuple[np.ndarray, np.nda
     keys ^= keys >> np.uint64(29)
     keys *= _MIX
     # Each feature's text (the text a word starts in), bucket and signed weight.
-    owners = np.zeros(len(data), dtype=np.intp)  # +1 at the space after each text, then summed
-    owners[np.cumsum(np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded)) + 1)[:-1]] = 1
-    np.cumsum(owners, out=owners)
+    spans = np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded))  # each text and
+    spans += 1  # the space before it; the last one also has the two spaces at the end
+    spans[-1:] += 2
+    owners = np.repeat(np.arange(len(encoded), dtype=np.intp), spans)  # each byte's text
     buckets = ((keys >> np.uint64(40)) & np.uint64(BUCKETS - 1)).astype(np.intp)
     kinds = ((keys >> np.uint64(20)) & np.uint64(1)).astype(np.intp)  # see _SIGNED_WEIGHTS
     kinds[: len(words)] += 2 * stop
