@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np  # (mocksrv/__init__.py caps its BLAS threads at one)
 
@@ -117,6 +117,17 @@ def _projection(seed: int, columns: int) -> np.ndarray:
             ]
             made = _projections.put((seed, columns), np.ascontiguousarray(np.hstack(blocks)[:, :columns]))
         return made
+
+
+def prepare(seed: int, sizes: Iterable[int]) -> int:
+    """Make the seed's projections for these vector sizes (the first ones the bound keeps) and
+    the hash's power tables now, not on the first request that needs them (server start-up).
+    Returns how many projections were made or found."""
+    wanted = list(dict.fromkeys(max(size, BLOCK) for size in sizes))[: _projections.max_entries]
+    for columns in wanted:
+        _projection(seed, columns)
+    _powers(1)
+    return len(wanted)
 
 
 def _salt(model: str, seed: int) -> np.uint64:

@@ -75,3 +75,16 @@ def test_the_vectors_are_the_full_products_bit_for_bit():
         norms = np.sqrt(np.einsum("ij,ij->i", dense, dense)).astype(np.float32)[:, None]
         norms[norms == 0] = 1.0
         assert np.array_equal(vectors.embed(texts, "m", seed, full), dense / norms), (len(texts), full)
+
+
+def test_start_up_makes_the_projections_within_the_bound():
+    # serve() makes the catalog's sizes before it listens (vectors.prepare): at most the bound's
+    # worth, and the vectors are the ones the first request would have made.
+    text = ["made at start-up"]
+    before = vectors.embed(text, "m", 11, 1536)
+    vectors._projections.clear()
+    sizes = [1536, 8, 3072, 1536] + [64 * n for n in range(5, 30)]
+    assert vectors.prepare(11, sizes) == vectors._projections.max_entries
+    assert len(vectors._projections) == vectors._projections.max_entries
+    assert (11, 1536) in vectors._projections and (11, vectors.BLOCK) in vectors._projections
+    assert np.array_equal(vectors.embed(text, "m", 11, 1536), before)
