@@ -109,14 +109,19 @@ def _projection(seed: int, columns: int) -> np.ndarray:
     with _lock:
         made = _projections.get((seed, columns))
         if made is None:
-            blocks = [
-                np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, block])
-                .standard_normal((BLOCK, BUCKETS), dtype=np.float32)
-                .T
-                for block in range(-(-columns // BLOCK))
-            ]
-            made = _projections.put((seed, columns), np.ascontiguousarray(np.hstack(blocks)[:, :columns]))
+            made = _projections.put((seed, columns), _made_projection(seed, columns))
         return made
+
+
+def _made_projection(seed: int, columns: int) -> np.ndarray:
+    """Block b's BLOCK columns drawn from the generator seeded (seed, b), written in place."""
+    made = np.empty((BUCKETS, columns), dtype=np.float32)
+    for low in range(0, columns, BLOCK):
+        drawn = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, low // BLOCK]).standard_normal(
+            (BLOCK, BUCKETS), dtype=np.float32
+        )
+        made[:, low : low + BLOCK] = drawn.T[:, : columns - low]
+    return made
 
 
 def prepare(seed: int, sizes: Iterable[int]) -> int:
