@@ -18,6 +18,7 @@ from .app import build_services, create_app
 from .config import ServerConfig
 from .dialects import all_dialects
 from .dialects.embedding_wire import prepare_vectors
+from .heap import fix_malloc_thresholds
 from .services import Services
 
 log = logging.getLogger("mocksrv")
@@ -121,6 +122,7 @@ async def serve(
 ) -> int:
     """Serve until SIGTERM/SIGINT. A pre-fork worker passes the master's services and on_ready."""
     services = services or build_services(config)
+    fix_malloc_thresholds()  # (heap.py)
     prepare_vectors(services.catalog, config.seed)  # (made already when a pre-fork master did)
     app = create_app(config, services)
     quiet_malformed_requests()
