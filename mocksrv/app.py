@@ -52,9 +52,12 @@ def create_app(config: ServerConfig, services: Services | None = None) -> web.Ap
     middlewares = [journal_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[SERVICES] = services
-    # The catalog as loaded now: a --watch reload swaps it (embedding sizes read it when parsing).
+    # The catalog as the request being parsed sees it: the loaded one (a --watch reload swaps it)
+    # with the models added at run time (model_book.py); embedding sizes read it when parsing.
     dialects = all_dialects(
-        signer_for(config.seed, config.admin_token), config.seed, lambda: services.catalog
+        signer_for(config.seed, config.admin_token),
+        config.seed,
+        lambda: services.model_book.latest(services.catalog),
     )
     table = route_table(dialects, config.root_dialect)
     routes = [

@@ -74,7 +74,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
         check_turns(dialect, incoming, services.config, services.catalog, trace, entry)
         if route.operation == "info":  # a provider's own read-only answer (Ollama's show, version)
             return json_response(ex, dialect.render_info(incoming))
-        turn = ex.turn = dialect.resolve(parse_turn(dialect, incoming, entry), services.catalog)
+        turn = ex.turn = dialect.resolve(parse_turn(dialect, incoming, entry, catalog), catalog)
         turn = ex.turn = await stateful.prepare(services, dialect, incoming, turn, request)  # stored chains
         if route.operation == "count_tokens":
             return json_response(ex, dialect.render_count(turn))

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from .catalog import Catalog
 from .config import ServerConfig
 from .dialects.base import Dialect, Incoming, RouteSpec
 from .errors import MockError
@@ -171,14 +172,17 @@ def check_schema(
     entry.valid = True
 
 
-def parse_turn(dialect: Dialect, incoming: Incoming, entry: Parsed) -> Turn:
-    """dialect.parse, kept with a kept body entry unless it looked at headers or query."""
+def parse_turn(dialect: Dialect, incoming: Incoming, entry: Parsed, catalog: Catalog) -> Turn:
+    """dialect.parse, kept with a kept body entry unless it looked at headers or query. A turn
+    kept under another catalog (models were added at run time since) is parsed again."""
     if entry.turn is not None:
-        return entry.turn
+        if entry.catalog is catalog:
+            return entry.turn
+        entry.forget_turn()
     if not entry.kept:
         return dialect.parse(incoming)
     headers, query = Watched(incoming.headers), Watched(incoming.query)
     turn = dialect.parse(dataclasses.replace(incoming, headers=headers, query=query))
     if not (headers.touched or query.touched):
-        entry.turn = turn
+        entry.turn, entry.catalog = turn, catalog
     return turn

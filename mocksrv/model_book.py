@@ -20,15 +20,25 @@ class ModelBook:
         self._version: int = -1
         self._base: Catalog | None = None
         self._merged: Catalog | None = None
+        self._latest: tuple[Catalog, Catalog] | None = None  # (base, what `current` answered)
 
     async def current(self, state: StateStore, base: Catalog) -> Catalog:
         version, documents = await state.documents(RUNTIME_MODELS)
-        if not documents:
-            return base
-        if version != self._version or self._base is not base or self._merged is None:
-            self._merged = base.extended(documents)
-            self._version, self._base = version, base
-        return self._merged
+        found = base
+        if documents:
+            if version != self._version or self._base is not base or self._merged is None:
+                self._merged = base.extended(documents)
+                self._version, self._base = version, base
+            found = self._merged
+        self._latest = (base, found)
+        return found
+
+    def latest(self, base: Catalog) -> Catalog:
+        """What `current` last answered for this base (else the base): the catalog dialects read
+        while parsing. The handler awaits `current` and then parses with no await between, so
+        this is the request's own catalog."""
+        latest = self._latest
+        return latest[1] if latest is not None and latest[0] is base else base
 
 
 def entry_of(model: ModelInfo) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from .app import build_services
 from .config import ServerConfig
+from .dialects.embedding_wire import prepare_vectors
 from .server import banner, run, serve
 from .services import Services
 
@@ -225,6 +226,7 @@ def run_workers(config: ServerConfig) -> int:
             config.workers,
         )
     services = build_services(config)  # a bad fixture stops start-up before any fork
+    prepare_vectors(services.catalog, config.seed)  # made once, shared with the workers by fork
     master = Master(dataclasses.replace(config, port=concrete_port(config)))
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, master.on_signal)

@@ -17,6 +17,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .app import build_services, create_app
 from .config import ServerConfig
 from .dialects import all_dialects
+from .dialects.embedding_wire import prepare_vectors
+from .heap import fix_malloc_thresholds
 from .services import Services
 
 log = logging.getLogger("mocksrv")
@@ -119,7 +121,10 @@ async def serve(
     on_ready: Callable[[ServerConfig, int], None] = print_banner,
 ) -> int:
     """Serve until SIGTERM/SIGINT. A pre-fork worker passes the master's services and on_ready."""
-    app = create_app(config, services or build_services(config))
+    services = services or build_services(config)
+    fix_malloc_thresholds()  # (heap.py)
+    prepare_vectors(services.catalog, config.seed)  # (made already when a pre-fork master did)
+    app = create_app(config, services)
     quiet_malformed_requests()
     # On stop: close the listener, let in-flight answers run up to the grace, then cancel them.
     # keepalive_timeout also bounds a connection that never completes its request headers.

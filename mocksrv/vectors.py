@@ -14,6 +14,13 @@ row would take a matrix-vector kernel) and at least BLOCK columns (OpenBLAS take
 small-matrix kernels under about a million multiply-adds); tests/unit/test_vectors.py and
 tests/dialects/test_embeddings.py check batches against single texts.
 
+OpenBLAS sums the 512 buckets as two blocks of SPAN (a float32 sum per block, then the two
+added); a bucket no text of the batch uses adds exact zeros to both. So `_product` takes each
+block's used buckets only, in order, one product per block plus their sum: the same bits as the
+full product, with the work of the buckets that carry weight (a batch of 100 short passages
+uses about 300 of the 512; one short text, about 50). The used columns are column-major: a
+small row-major product takes another OpenBLAS kernel, whose last bits differ.
+
 The projection's column j depends only on (seed, j), so a vector's first d components are the
 same whatever size is asked: a shorter vector is the prefix of the full one.
 """
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np  # (mocksrv/__init__.py caps its BLAS threads at one)
 
@@ -32,6 +39,7 @@ from .fast.bounded import BoundedTable
 BUCKETS = 512  # collisions add noise of about 1/sqrt(BUCKETS) to a cosine
 BLOCK = 256  # projection columns made at a time (seeded per block: any prefix is stable)
 ROWS = 8  # the matrix product has a multiple of this many rows (see above)
+SPAN = 256  # the buckets OpenBLAS sums as one block (see above)
 MAX_DIMENSIONS = 8192  # the longest vector mocksrv makes (catalog or fixture models)
 WORD_WEIGHT = 1.0
 STOPWORD_WEIGHT = 0.25  # words every passage has would otherwise make everything similar
@@ -101,14 +109,30 @@ def _projection(seed: int, columns: int) -> np.ndarray:
     with _lock:
         made = _projections.get((seed, columns))
         if made is None:
-            blocks = [
-                np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, block])
-                .standard_normal((BLOCK, BUCKETS), dtype=np.float32)
-                .T
-                for block in range(-(-columns // BLOCK))
-            ]
-            made = _projections.put((seed, columns), np.ascontiguousarray(np.hstack(blocks)[:, :columns]))
+            made = _projections.put((seed, columns), _made_projection(seed, columns))
         return made
+
+
+def _made_projection(seed: int, columns: int) -> np.ndarray:
+    """Block b's BLOCK columns drawn from the generator seeded (seed, b), written in place."""
+    made = np.empty((BUCKETS, columns), dtype=np.float32)
+    for low in range(0, columns, BLOCK):
+        drawn = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, low // BLOCK]).standard_normal(
+            (BLOCK, BUCKETS), dtype=np.float32
+        )
+        made[:, low : low + BLOCK] = drawn.T[:, : columns - low]
+    return made
+
+
+def prepare(seed: int, sizes: Iterable[int]) -> int:
+    """Make the seed's projections for these vector sizes (the first ones the bound keeps) and
+    the hash's power tables now, not on the first request that needs them (server start-up).
+    Returns how many projections were made or found."""
+    wanted = list(dict.fromkeys(max(size, BLOCK) for size in sizes))[: _projections.max_entries]
+    for columns in wanted:
+        _projection(seed, columns)
+    _powers(1)
+    return len(wanted)
 
 
 def _salt(model: str, seed: int) -> np.uint64:
@@ -166,9 +190,33 @@ def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
 
 
 def bucket_weights(texts: Sequence[str], salt: np.uint64, rows: int | None = None) -> np.ndarray:
-    """(rows, BUCKETS) signed feature weights (rows: len(texts), or more to pad with zero rows);
-    all texts hashed in one vectorized pass. The weights are multiples of 1/4 summed exactly, so
-    the order features are added in does not matter."""
+    """(rows, BUCKETS) signed feature weights (rows: len(texts), or more to pad with zero rows).
+    The weights are multiples of 1/4 summed exactly, so the order features are added in does
+    not matter."""
+    owners, buckets, weights = _features(texts, salt)
+    rows = len(texts) if rows is None else rows
+    cells = owners * BUCKETS + buckets
+    return np.bincount(cells, weights, rows * BUCKETS).reshape(rows, BUCKETS).astype(np.float32)
+
+
+def used_weights(texts: Sequence[str], salt: np.uint64, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The buckets some text uses (ascending), and bucket_weights' columns for them alone, as a
+    column-major (rows, len(used)) array (the layout `_product` multiplies; see above)."""
+    owners, buckets, weights = _features(texts, salt)
+    present = np.bincount(buckets, minlength=BUCKETS) > 0
+    used = np.flatnonzero(present)
+    rank = np.cumsum(present, dtype=np.intp)  # a used bucket's column, plus one
+    cells = rank.take(buckets)
+    cells -= 1
+    cells *= rows
+    cells += owners
+    columns = np.bincount(cells, weights, len(used) * rows).astype(np.float32)
+    return used, columns.reshape(len(used), rows).T
+
+
+def _features(texts: Sequence[str], salt: np.uint64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every feature of the texts, all hashed in one vectorized pass: its text's row, its bucket
+    and its signed weight."""
     encoded = [t.lower().encode("utf-8", "replace") for t in texts]
     # A space before, between and after the texts: no word runs from one text into the next, and
     # the last byte's piece can read one byte on (two spaces at the end).
@@ -198,20 +246,16 @@ def bucket_weights(texts: Sequence[str], salt: np.uint64, rows: int | None = Non
     keys *= _MIX
     keys ^= keys >> np.uint64(29)
     keys *= _MIX
-    # The cell of each feature: its text's row (the text a word starts in), its bucket.
-    owner = np.zeros(len(data), dtype=np.intp)  # +1 at the space after each text, then summed
-    owner[np.cumsum(np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded)) + 1)[:-1]] = 1
-    np.cumsum(owner, out=owner)
-    cells = owner.take(np.concatenate([starts, centres]))
-    cells *= BUCKETS
-    cells += ((keys >> np.uint64(40)) & np.uint64(BUCKETS - 1)).astype(np.intp)
-    # Its signed weight (see _SIGNED_WEIGHTS).
-    kinds = ((keys >> np.uint64(20)) & np.uint64(1)).astype(np.intp)
+    # Each feature's text (the text a word starts in), bucket and signed weight.
+    spans = np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded))  # each text and
+    spans += 1  # the space before it; the last one also has the two spaces at the end
+    spans[-1:] += 2
+    owners = np.repeat(np.arange(len(encoded), dtype=np.intp), spans)  # each byte's text
+    buckets = ((keys >> np.uint64(40)) & np.uint64(BUCKETS - 1)).astype(np.intp)
+    kinds = ((keys >> np.uint64(20)) & np.uint64(1)).astype(np.intp)  # see _SIGNED_WEIGHTS
     kinds[: len(words)] += 2 * stop
     kinds[len(words) :] += 4
-    weights = _SIGNED_WEIGHTS.take(kinds)
-    rows = len(texts) if rows is None else rows
-    return np.bincount(cells, weights, rows * BUCKETS).reshape(rows, BUCKETS).astype(np.float32)
+    return owners.take(np.concatenate([starts, centres])), buckets, _SIGNED_WEIGHTS.take(kinds)
 
 
 def _text_hash(word: str) -> int:
@@ -242,10 +286,10 @@ def embed(
     Ollama's legacy /api/embeddings returns); same directions, so the same cosines."""
     size = min(dimensions or full, full)
     rows = -(-len(texts) // ROWS) * ROWS  # zero rows up to a multiple of ROWS (see above)
-    weights = bucket_weights(texts, _salt(model, seed), rows)
+    used, weights = used_weights(texts, _salt(model, seed), rows)
     scaled = size if normalize_cut else full  # the columns the unit length is measured over
     projection = _projection(seed, max(full, BLOCK))[:, : max(scaled, BLOCK)]  # (see above)
-    vectors = (weights @ projection)[: len(texts)]
+    vectors = _product(used, weights, projection)[: len(texts)]
     cut = vectors[:, :size]
     if unit:
         measured = vectors[:, :scaled]
@@ -253,6 +297,20 @@ def embed(
         norms[norms == 0] = 1.0
         cut /= norms  # in place: a view of the product, which nothing else holds
     return np.ascontiguousarray(cut)
+
+
+def _product(used: np.ndarray, weights: np.ndarray, projection: np.ndarray) -> np.ndarray:
+    """The full product (rows x BUCKETS by the projection), bit for bit, from the used buckets'
+    columns alone: one product per SPAN of buckets, then their sum (see above)."""
+    total: np.ndarray | None = None
+    split = int(np.searchsorted(used, SPAN))
+    for low, high in ((0, split), (split, len(used))):
+        if high > low:
+            part = weights[:, low:high] @ projection.take(used[low:high], axis=0)
+            total = part if total is None else np.add(total, part, out=total)
+    if total is None:  # no text has a feature ("!!!"): zero vectors
+        return np.zeros((weights.shape[0], projection.shape[1]), dtype=np.float32)
+    return total
 
 
 def pinned(vector: Sequence[float], dimensions: int | None, normalize_cut: bool = True) -> np.ndarray:

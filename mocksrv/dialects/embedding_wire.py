@@ -12,7 +12,7 @@ import orjson
 from pybase64 import b64encode_as_string
 
 from .. import vectors
-from ..catalog import ModelInfo
+from ..catalog import Catalog, ModelInfo
 from ..model import Completion, Turn
 
 DEFAULT_DIMENSIONS = 1536  # an embedding model the catalog does not know
@@ -22,6 +22,13 @@ _last: list[tuple[Turn, object, np.ndarray]] = []  # the last computation (see v
 
 def full_size(info: ModelInfo) -> int:
     return min(info.dimensions or DEFAULT_DIMENSIONS, vectors.MAX_DIMENSIONS)
+
+
+def prepare_vectors(catalog: Catalog, seed: int) -> int:
+    """Server start-up: the projections of the catalog's embedding sizes (vectors.prepare)."""
+    models = [*catalog.models.values(), *catalog.defaults.values()]  # (Ollama's default has a size)
+    sizes = [full_size(info) for info in models if info.kind == "embedding" or info.dimensions]
+    return vectors.prepare(seed, sizes)
 
 
 def vectors_of(

@@ -38,9 +38,15 @@ class Parsed:
     valid: bool = False  # passed the request schema
     turns_accepted: bool = False  # passed the cross-turn checks (crossturn.py)
     turn: Turn | None = None  # dialect.parse's answer, when it read nothing but the body
+    catalog: object | None = None  # the model catalog `turn` was parsed under
     decided: Decided | None = None  # how this body was last answered (decided.py)
     renders: Renders = field(default_factory=Renders)  # rendered.py's templates for that turn
     answered: Answered | None = None  # the last answer to this body, to write again (answered.py)
+
+    def forget_turn(self) -> None:
+        """Drop the turn and what was derived from it (another catalog parses it otherwise)."""
+        self.turn = self.catalog = self.decided = self.answered = None
+        self.renders = Renders()
 
 
 class BodyCache(Protocol):

@@ -106,6 +106,52 @@ def test_older_embeddings_route_is_the_raw_vector_of_the_same_direction(server):
     assert SCHEMAS.violations("ollama/embeddings.response", raw.json()) == []
 
 
+# ---- the context and `dimensions`, as Ollama's EmbedHandler (docs/wire-decisions.md) ------------
+LONG = "rivers " * 600  # 600 tokens: over all-minilm's 512
+
+
+def test_truncate_false_with_an_input_over_the_context_is_ollamas_400(server):
+    with pytest.raises(ollama.ResponseError) as raised:
+        client(server).embed(model="all-minilm", input=["short", LONG], truncate=False)
+    assert raised.value.status_code == 400
+    assert raised.value.error == "the input length exceeds the context length"
+    raw = httpx2.post(
+        server.url + "/ollama/api/embed", json={"model": "all-minilm", "input": LONG, "truncate": False}
+    )
+    assert (raw.status_code, raw.json()) == (400, {"error": "the input length exceeds the context length"})
+    assert SCHEMAS.violations("ollama/error", raw.json()) == []
+
+
+def test_an_input_over_the_context_is_cut_to_it_by_default(server):
+    cut = " ".join(["rivers"] * 512)  # the first 512 tokens (the trailing space is a token of its own)
+    for truncate in (None, True):
+        answer = client(server).embed(model="all-minilm", input=[LONG, cut], truncate=truncate)
+        assert answer.embeddings[0] == answer.embeddings[1]
+        assert answer.prompt_eval_count == 512 + 512
+    within = client(server).embed(model="all-minilm", input=cut, truncate=False)
+    assert within.embeddings[0] == answer.embeddings[1]  # at the context: no error, no cut
+
+
+def test_num_ctx_below_the_models_context_is_the_limit(server):
+    with pytest.raises(ollama.ResponseError) as raised:
+        client(server).embed(model="all-minilm", input="a b c d e", truncate=False, options={"num_ctx": 4})
+    assert raised.value.status_code == 400
+    answer = client(server).embed(model="all-minilm", input="a b c d e", options={"num_ctx": 4})
+    assert answer.prompt_eval_count == 4
+
+
+@pytest.mark.parametrize("dimensions", [768, 1024, 100_000, 0, -5])
+def test_dimensions_not_below_the_models_size_is_the_full_vector(server, dimensions):
+    full = client(server).embed(model="nomic-embed-text", input="the full vector").embeddings[0]
+    raw = httpx2.post(
+        server.url + "/ollama/api/embed",
+        json={"model": "nomic-embed-text", "input": "the full vector", "dimensions": dimensions},
+    )
+    assert raw.status_code == 200 and raw.json()["embeddings"] == [full]
+    answer = client(server).embed(model="nomic-embed-text", input="the full vector", dimensions=dimensions)
+    assert answer.embeddings == [full]
+
+
 def test_no_input_is_no_vectors(server):
     assert client(server).embed(model="nomic-embed-text").embeddings == []  # the client's preload
     assert client(server).embed(model="nomic-embed-text", input=[]).embeddings == []

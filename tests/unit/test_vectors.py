@@ -61,3 +61,30 @@ def test_a_shorter_vector_is_the_prefix_of_the_full_one():
     cut = vectors.embed(text, "m", 0, 3072, 256)[0]
     assert np.allclose(cut, full[:256] / np.linalg.norm(full[:256]), atol=1e-6)
     assert abs(float(np.linalg.norm(cut)) - 1) < 1e-5
+
+
+def test_the_vectors_are_the_full_products_bit_for_bit():
+    # embed multiplies only the buckets some text uses, one product per block OpenBLAS sums
+    # apart: the same bits as the dense (rows x BUCKETS) product, normalized.
+    corpus = [f"passage {i}: foxes cross rivers near the tower {i * 7}" for i in range(20)] + TEXTS
+    cases = [(corpus, 1536, 0), (corpus[:1], 768, 3), (corpus[3:12], 3072, 7), (["!!!"], 384, 0)]
+    for texts, full, seed in cases:
+        rows = -(-len(texts) // vectors.ROWS) * vectors.ROWS
+        weights = vectors.bucket_weights(texts, vectors._salt("m", seed), rows)
+        dense = (weights @ vectors._projection(seed, full))[: len(texts)]
+        norms = np.sqrt(np.einsum("ij,ij->i", dense, dense)).astype(np.float32)[:, None]
+        norms[norms == 0] = 1.0
+        assert np.array_equal(vectors.embed(texts, "m", seed, full), dense / norms), (len(texts), full)
+
+
+def test_start_up_makes_the_projections_within_the_bound():
+    # serve() makes the catalog's sizes before it listens (vectors.prepare): at most the bound's
+    # worth, and the vectors are the ones the first request would have made.
+    text = ["made at start-up"]
+    before = vectors.embed(text, "m", 11, 1536)
+    vectors._projections.clear()
+    sizes = [1536, 8, 3072, 1536] + [64 * n for n in range(5, 30)]
+    assert vectors.prepare(11, sizes) == vectors._projections.max_entries
+    assert len(vectors._projections) == vectors._projections.max_entries
+    assert (11, 1536) in vectors._projections and (11, vectors.BLOCK) in vectors._projections
+    assert np.array_equal(vectors.embed(text, "m", 11, 1536), before)

@@ -18,7 +18,7 @@ from ...model import JSON, Completion, Message, Reply, SSEEvent, Turn, count_tok
 from ..base import AuthScheme, Dialect, ErrorResponse, Incoming, RouteSpec, dumps
 from ..embedding_wire import as_float_list, full_size, vectors_of
 from ..openai.chat import OpenAIChat
-from . import errors, wire
+from . import embed_input, errors, wire
 
 VERSION = "0.12.6"
 AUTH = AuthScheme(bearer=True, anonymous="ollama")
@@ -87,6 +87,11 @@ class OllamaAPI(Dialect):
         texts = tuple(raw) if isinstance(raw, list) else ((raw,) if isinstance(raw, str) and raw else ())
         model = str(body.get("model", ""))
         info = self.catalog.find(model.split(":", 1)[0], self.family)  # a tag names a build of it
+        if path == EMBED:  # held to the model's context (embed_input.py)
+            context = embed_input.context_of(info, body.get("options"))
+            texts, tokens = embed_input.fitted(texts, context, body.get("truncate") is not False)
+        else:
+            tokens = sum(count_tokens(t) for t in texts)
         return Turn(
             dialect=self.name,
             model=model,
@@ -96,10 +101,10 @@ class OllamaAPI(Dialect):
             extras={
                 "route": path,
                 "full_dimensions": full_size(info),
-                "dimensions": body.get("dimensions") if path == EMBED else None,
+                "dimensions": embed_input.dimensions_of(body.get("dimensions")) if path == EMBED else None,
                 "vector_model": model.removesuffix(":latest"),  # Ollama's `m` is `m:latest`
             },
-            input_tokens=sum(count_tokens(t) for t in texts),
+            input_tokens=tokens,
         )
 
     # ---- response side ------------------------------------------------------------------
