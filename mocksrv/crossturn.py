@@ -41,12 +41,12 @@ def check_turns(
     """Raise the provider's 400 for a conversation it refuses (unless lenient)."""
     if not isinstance(incoming.body, dict) or lenient(incoming, config):
         return
-    if parsed is not None and parsed.turns_accepted:
+    if parsed is not None and parsed.turns_accepted is catalog:  # (a model added since may refuse it)
         return
     error = dialect.check_turns(incoming, context_for(dialect, catalog))
     if error is None:
         if parsed is not None:
-            parsed.turns_accepted = True
+            parsed.turns_accepted = catalog
         return
     trace.violations.append(f"{error.detail}: {error.text}")
     raise error

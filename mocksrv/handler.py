@@ -71,7 +71,7 @@ async def handle(dialect: Dialect, route: RouteSpec, request: web.Request) -> we
             known = services.config.known_models
             return json_response(ex, models_answer(dialect, route.operation, catalog, incoming, known))
         check_schema(dialect, route.operation, incoming, services.schemas, entry)
-        check_turns(dialect, incoming, services.config, services.catalog, trace, entry)
+        check_turns(dialect, incoming, services.config, catalog, trace, entry)
         if route.operation == "info":  # a provider's own read-only answer (Ollama's show, version)
             return json_response(ex, dialect.render_info(incoming))
         turn = ex.turn = dialect.resolve(parse_turn(dialect, incoming, entry, catalog), catalog)

@@ -36,7 +36,7 @@ class Parsed:
     body: Any  # after dialect.normalize
     kept: bool = True  # False: made for this request only (the pass-through, a large body, no body)
     valid: bool = False  # passed the request schema
-    turns_accepted: bool = False  # passed the cross-turn checks (crossturn.py)
+    turns_accepted: object | None = None  # the catalog under which it passed the cross-turn checks
     turn: Turn | None = None  # dialect.parse's answer, when it read nothing but the body
     catalog: object | None = None  # the model catalog `turn` was parsed under
     decided: Decided | None = None  # how this body was last answered (decided.py)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Any
 
 import anthropic
@@ -480,3 +481,19 @@ def test_lenient_from_the_environment():
 
     assert from_environ({"MOCKSRV_LENIENT": "yes"}) == {"lenient": True}
     assert from_environ({"MOCKSRV_LENIENT": "0"}) == {"lenient": False}
+
+
+def test_a_model_added_at_run_time_brings_its_cross_turn_rules(server, key):
+    """The checks read the request's model table: a Gemini model added with `thought_signatures`
+    refuses an unsigned call, even for a body it accepted before the model was added."""
+    model = f"gemini-custom-{uuid.uuid4().hex[:8]}"
+    ask = {"role": "user", "parts": [{"text": "forecast for Paris"}]}
+    call = {"role": "model", "parts": [{"functionCall": {"name": "forecast", "args": {}}}]}
+    result = {"role": "user", "parts": [{"functionResponse": {"name": "forecast", "response": {}}}]}
+    body = {"contents": [ask, call, result], "tools": GEMINI_TOOLS}
+    path = f"/gemini/v1beta/models/{model}:generateContent"
+    assert rawhttp.post(server.url + path, json=body, headers={"x-goog-api-key": key}).status == 200
+    added = {"id": model, "family": "gemini", "thought_signatures": True}
+    assert rawhttp.request("POST", f"{server.url}/_mock/models", json={"models": [added]}).status == 201
+    refused = rawhttp.post(server.url + path, json=body, headers={"x-goog-api-key": key})
+    assert refused.status == 400 and "thought_signature" in refused.json()["error"]["message"]
