@@ -7,7 +7,7 @@ import hashlib
 
 import numpy as np
 
-from mocksrv import vectors
+from mocksrv import features, vectors
 
 TEXTS = [
     "The cat sat on the mat.",
@@ -28,17 +28,17 @@ def test_feature_weights_are_pinned():
         ("gemini-embedding-001", 7): "3c3e490a517e29c063573f598901415db34d9ca3095e9280db183eb0b9b51eb3",
     }
     for (model, seed), digest in expected.items():
-        weights = vectors.bucket_weights(TEXTS, vectors._salt(model, seed))
-        assert weights.shape == (len(TEXTS), vectors.BUCKETS)
+        weights = features.bucket_weights(TEXTS, features.salt_of(model, seed))
+        assert weights.shape == (len(TEXTS), features.BUCKETS)
         assert hashlib.sha256(weights.astype("<f4").tobytes()).hexdigest() == digest
 
 
 def test_each_texts_features_are_its_own():
-    salt = vectors._salt("m", 0)
-    together = vectors.bucket_weights(TEXTS, salt, rows=16)
+    salt = features.salt_of("m", 0)
+    together = features.bucket_weights(TEXTS, salt, rows=16)
     assert not together[len(TEXTS) :].any()  # padding rows stay zero
     for row, text in zip(together, TEXTS, strict=False):
-        assert np.array_equal(row, vectors.bucket_weights([text], salt)[0])
+        assert np.array_equal(row, features.bucket_weights([text], salt)[0])
 
 
 def test_a_texts_vector_is_the_same_alone_or_in_a_batch_at_any_size():
@@ -70,7 +70,7 @@ def test_the_vectors_are_the_full_products_bit_for_bit():
     cases = [(corpus, 1536, 0), (corpus[:1], 768, 3), (corpus[3:12], 3072, 7), (["!!!"], 384, 0)]
     for texts, full, seed in cases:
         rows = -(-len(texts) // vectors.ROWS) * vectors.ROWS
-        weights = vectors.bucket_weights(texts, vectors._salt("m", seed), rows)
+        weights = features.bucket_weights(texts, features.salt_of("m", seed), rows)
         dense = (weights @ vectors._projection(seed, full))[: len(texts)]
         norms = np.sqrt(np.einsum("ij,ij->i", dense, dense)).astype(np.float32)[:, None]
         norms[norms == 0] = 1.0
