@@ -20,26 +20,31 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
-from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import UnknownType
 
 from .check import as_json_schema
 from .formats import FORMATS
-from .numbers import bounds, inside, multiple_between, number, step_of
+from .numbers import bounds, inside, multiple_between, step_of
 from .patterns import matching_string
+from .shapes import (
+    ANNOTATIONS,
+    COMPOSED,
+    MAX_REF_HOPS,
+    flatten,
+    implied_type,
+    is_null,
+    merge,
+    types_of,
+    weight,
+)
 
 SOFT_DEPTH = 6  # deeper than this, only what the schema requires
 HARD_DEPTH = 40  # a schema that requires infinite nesting gets null here
-MAX_REF_HOPS = 32  # `$ref`s followed without nesting ({"$ref": "#"} at the root loops)
 ONE_OF_TRIES = 4  # other candidates tried when a `oneOf` value matches more than one branch
 OPEN_ARRAY_EXTRA = 2  # an array without maxItems gets at most this many items above its minimum
-ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema", "$id"})
 _NONE_LEFT = object()
-_COMPOSED = frozenset({"$ref", "allOf", "anyOf", "oneOf", "not", "if", "$dynamicRef"})
-_LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
-_UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
 
 
 @dataclass
@@ -86,38 +91,10 @@ class Generator:
         self.text = text  # a few words of filler text (seeded by the caller)
         self._open_unions = 0
 
-    # ---- references and composition ---------------------------------------------------------
-    def resolve(self, ref: Any) -> Any:
-        """A local reference (`#`, `#/$defs/X`, `#/definitions/X`, any JSON pointer); else {}."""
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return {}
-        node = self.root
-        for raw in filter(None, ref[1:].split("/")):
-            part = unquote(raw).replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return {}
-        return node
-
-    def flatten(self, schema: Any, hops: int = 0) -> Any:
-        """The schema with its `$ref` and `allOf` folded in: one mapping to build from."""
-        if not isinstance(schema, Mapping) or hops > MAX_REF_HOPS:
-            return schema
-        if ("$ref" in schema or "allOf" in schema) and not self.budget.take(0):
-            return {}  # each expansion costs: `allOf: [A, A]` chains would double at every level
-        if "$ref" in schema:
-            target = self.flatten(self.resolve(schema["$ref"]), hops + 1)
-            rest = {k: v for k, v in schema.items() if k != "$ref"}
-            if not set(rest) - ANNOTATIONS:
-                return target
-            return merge([target, self.flatten(rest, hops + 1)])
-        if isinstance(schema.get("allOf"), list):
-            rest = {k: v for k, v in schema.items() if k != "allOf"}
-            return merge([self.flatten(p, hops + 1) for p in schema["allOf"]] + [self.flatten(rest, hops)])
-        return schema
+    def flatten(self, schema: Any) -> Any:
+        """The schema with its `$ref` and `allOf` folded in (shapes.flatten), each expansion paid
+        from the budget."""
+        return flatten(self.root, schema, lambda: self.budget.take(0))
 
     # ---- values ------------------------------------------------------------------------------
     def value(self, schema: Any, depth: int = 0) -> Any:
@@ -155,9 +132,9 @@ class Generator:
         """One branch of a union, with the schema's other keywords: a light one when deep."""
         branches = [self.flatten(b) for b in schema[key]]
         if depth > SOFT_DEPTH:
-            branch = min(branches, key=_weight)
+            branch = min(branches, key=weight)
         else:
-            solid = [b for b in branches if not _is_null(b)] or branches
+            solid = [b for b in branches if not is_null(b)] or branches
             branch = self.rng.choice(solid)
         rest = {k: v for k, v in schema.items() if k != key}
         return merge([rest, branch]) if set(rest) - ANNOTATIONS and isinstance(branch, Mapping) else branch
@@ -179,7 +156,7 @@ class Generator:
         """Does a scalar pass this branch? Only flat branches are checked (a composed one, or a
         container value, counts as not matching): the check must stay cheap whatever the schema."""
         flat = self.flatten(branch)
-        if isinstance(value, dict | list) or not isinstance(flat, Mapping) or _COMPOSED & set(flat):
+        if isinstance(value, dict | list) or not isinstance(flat, Mapping) or COMPOSED & set(flat):
             return False
         try:
             return Draft202012Validator(as_json_schema(flat)).is_valid(value)
@@ -187,10 +164,10 @@ class Generator:
             return False  # a branch jsonschema cannot run: count it as not matching
 
     def _type(self, schema: Mapping[str, Any], depth: int) -> str:
-        kinds = _types(schema)
+        kinds = types_of(schema)
         solid = [k for k in kinds if k != "null"]
         if not solid:  # google-genai sends a recursive field as a bare {"nullable": true}
-            return "null" if kinds or schema.get("nullable") is True else _implied_type(schema)
+            return "null" if kinds or schema.get("nullable") is True else implied_type(schema)
         if "null" in kinds and depth > SOFT_DEPTH:
             return "null"
         return solid[0]
@@ -340,68 +317,6 @@ _BUILDERS: dict[str, Callable[[Generator, Mapping[str, Any], int], Any]] = {
     "boolean": Generator.boolean,
     "null": Generator.null,
 }
-
-
-def merge(parts: list[Any]) -> dict[str, Any]:
-    """`allOf` as one schema: properties and required joined, the tighter bound kept."""
-    out: dict[str, Any] = {}
-    for part in parts:
-        if not isinstance(part, Mapping):
-            continue
-        for key, value in part.items():
-            if key not in out:
-                out[key] = value
-            elif key == "properties" and isinstance(value, Mapping) and isinstance(out[key], Mapping):
-                joined = dict(out[key])
-                for name, sub in value.items():
-                    joined[name] = {"allOf": [joined[name], sub]} if name in joined else sub
-                out[key] = joined
-            elif key == "required" and isinstance(value, list) and isinstance(out[key], list):
-                out[key] = out[key] + [r for r in value if r not in out[key]]
-            elif key in _LOWER_BOUNDS and number(value) is not None and number(out[key]) is not None:
-                out[key] = max(out[key], value, key=float)
-            elif key in _UPPER_BOUNDS and number(value) is not None and number(out[key]) is not None:
-                out[key] = min(out[key], value, key=float)
-            elif key == "type":
-                both = [t for t in _types({"type": out[key]}) if t in _types({"type": value})]
-                out[key] = both or value
-            else:
-                out[key] = value
-    return out
-
-
-def _types(schema: Mapping[str, Any]) -> list[str]:
-    """The schema's types, lower-cased (Gemini's "OBJECT"), with OpenAPI's `nullable`."""
-    raw = schema.get("type")
-    kinds = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
-    found = [k.lower() for k in kinds if isinstance(k, str) and k.lower() in _BUILDERS]
-    if schema.get("nullable") is True and found and "null" not in found:
-        found.append("null")
-    return found
-
-
-def _implied_type(schema: Mapping[str, Any]) -> str:
-    if any(k in schema for k in ("properties", "required", "additionalProperties", "minProperties")):
-        return "object"
-    if any(k in schema for k in ("items", "prefixItems", "minItems", "maxItems", "contains")):
-        return "array"
-    if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
-        return "number"
-    return "string"
-
-
-def _is_null(schema: Any) -> bool:
-    return isinstance(schema, Mapping) and _types(schema) == ["null"]
-
-
-def _weight(schema: Any) -> int:
-    """How much a union branch costs to build: null, then scalars, then the rest."""
-    if not isinstance(schema, Mapping):
-        return 3
-    if _is_null(schema) or "const" in schema or "enum" in schema:
-        return 0
-    kinds = _types(schema) or [_implied_type(schema)]
-    return 1 if not {"object", "array"} & set(kinds) else 2
 
 
 def instance_of(
