@@ -30,7 +30,7 @@ from .faults import Plan
 from .generate import NO_TEXT_ENDPOINTS, generate_reply, seed_for
 from .ids import new_hex_id
 from .intake import check_auth, check_schema, incoming_of, parse_turn, read_entry
-from .journal import Trace, session_secret, trace_of
+from .journal import session_secret, trace_of
 from .limits import admit
 from .listing import models_answer
 from .model import Completion, ErrorKind, Reply
@@ -189,7 +189,7 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
         # Seeded per conversation, made only for jitter (hashing the conversation costs).
         seed = seed_for(ex.services.config.seed, ex.conversation_key(), "timing")
         rng = random.Random(seed) if plan.latency.jitter else None
-        pacer = Pacer(plan.latency, arrival_on_loop(ex.trace), rng)
+        pacer = Pacer(plan.latency, ex.trace.started, rng)  # from the arrival (arrival.py)
     return await write_answer(ex, completion, plan, pacer)
 
 
@@ -262,10 +262,3 @@ async def pick_replies(ex: Exchange, choice: Choice | None) -> list[Reply]:
     return rendered.kept(
         ex.renders, ("generated", seed), (), lambda: [generate_reply(turn, seed, i) for i in range(turn.n)]
     )
-
-
-def arrival_on_loop(trace: Trace) -> float:
-    """When the request arrived (arrival.py), on the event loop's clock: the script counts from
-    there, so neither the wait for the handler nor the time spent validating and choosing the
-    answer is added to the scripted latency."""
-    return asyncio.get_running_loop().time() - (time.perf_counter() - trace.started)

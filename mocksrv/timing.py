@@ -1,7 +1,9 @@
 """Pacing of streamed events: time to first token, per-token gap, jitter and stalls.
 
 Deadlines are absolute (measured from the request's arrival), so a busy event loop does not
-accumulate drift: each content event is due at ttft + k * token_ms (+ seeded jitter).
+accumulate drift: each content event is due at ttft + k * token_ms (+ seeded jitter). They are
+on time.perf_counter()'s clock, where the arrival is noted (fast/arrival.py): the event loop's
+own clock counts whole milliseconds under uvloop.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +47,8 @@ class Pacer:
     """Computes when each content event is due; sleeps until then."""
 
     def __init__(self, latency: Latency, started: float, rng: random.Random | None = None):
-        """`rng`: the seeded source of jitter (needed only when latency.jitter is set)."""
+        """`started`: the request's arrival (perf_counter); `rng`: the seeded source of jitter
+        (needed only when latency.jitter is set)."""
         self.latency = latency
         self.rng = rng
         self._due = started + self._jittered(latency.ttft_ms) / 1000
@@ -56,13 +60,13 @@ class Pacer:
         return max(0.0, ms * (1 + self.rng.uniform(-self.latency.jitter, self.latency.jitter)))
 
     async def before_content(self) -> None:
-        delay = self.due() - asyncio.get_running_loop().time()
+        delay = self.due() - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         self.advance()
 
     def due(self) -> float:
-        """When the next content event is due (loop time)."""
+        """When the next content event is due (perf_counter)."""
         return self._due + self._shift
 
     def advance(self) -> None:

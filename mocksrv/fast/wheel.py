@@ -10,13 +10,19 @@ import asyncio
 import heapq
 import itertools
 import logging
+import time
 import weakref
 from collections.abc import Callable
+
+from .alarm import Alarm
 
 log = logging.getLogger("mocksrv")
 
 Step = Callable[[], float | None]  # does what is due now; returns when it is next due, or None: done
-SLACK_S = 0.0005  # steps due this close together run in one timer callback
+# Steps due this close together run in one wake-up (the earliest on time, the others this early
+# at most): a thousand streams each write every 40 ms. Without it a first token would often wait
+# for a wake-up of its own behind the requests read meanwhile: later, not earlier, on average.
+SLACK_S = 0.0005
 # At most this long in one callback (checked every BATCH steps), then the rest runs after the
 # loop has polled its sockets: with a thousand streams due, new requests are not held back.
 BUDGET_S = 0.001
@@ -41,38 +47,41 @@ class Wheel:
         self._first: list[tuple[float, int, Step]] = []  # streams' first steps
         self._rest: list[tuple[float, int, Step]] = []  # every later step
         self._order = itertools.count()  # ties keep insertion order
-        self._timer: asyncio.Handle | None = None
-        self._timer_due = 0.0
+        self._alarm = Alarm(loop, self._run)
+        self._armed: float | None = None  # the deadline the alarm is set for
+        self._resume: asyncio.Handle | None = None  # a run cut short by its budget, continued
 
     def add(self, due: float, step: Step, first: bool = False) -> None:
-        """Run `step` at `due`, then whenever it says it is next due; `first`: a stream's first step."""
+        """Run `step` at `due` (time.perf_counter()), then whenever it says it is next due;
+        `first`: a stream's first step."""
         heapq.heappush(self._first if first else self._rest, (due, next(self._order), step))
         self._arm()
 
     def _arm(self) -> None:
         first, rest = self._first, self._rest
-        if not (first or rest):
+        if self._resume is not None or not (first or rest):
             return
         due = min(first[0][0], rest[0][0]) if first and rest else (first or rest)[0][0]
-        if self._timer is not None and self._timer_due <= due:
+        if self._armed is not None and self._armed <= due:
             return
-        if self._timer is not None:
-            self._timer.cancel()
-        loop = self._loop()
-        if loop is not None:
-            self._timer, self._timer_due = loop.call_at(due, self._run), due
+        self._alarm.set(due)
+        self._armed = due
+
+    def _continue(self) -> None:
+        self._resume = None
+        self._run()
 
     def _run(self) -> None:
-        self._timer = None
+        self._armed = None
         loop = self._loop()
         if loop is None:
             return
-        first, rest, now = self._first, self._rest, loop.time()
-        horizon, stop, ran = now + SLACK_S, now + BUDGET_S, 0
+        first, rest, now = self._first, self._rest, time.perf_counter()
+        stop, ran = now + BUDGET_S, 0
         while True:
-            if first and first[0][0] <= horizon:
+            if first and first[0][0] <= now + SLACK_S:
                 heap = first
-            elif rest and rest[0][0] <= horizon:
+            elif rest and rest[0][0] <= now + SLACK_S:
                 heap = rest
             else:
                 break
@@ -85,12 +94,12 @@ class Wheel:
             if following is not None:
                 heapq.heappush(rest, (following, next(self._order), step))
             ran += 1
-            if ran % BATCH == 0:
-                now = loop.time()
+            if ran % BATCH == 0:  # steps that fell due meanwhile join, a first step next
+                now = time.perf_counter()
                 if now > stop:
-                    self._timer, self._timer_due = loop.call_soon(self._run), now  # after a poll
+                    self._alarm.cancel()
+                    self._resume = loop.call_soon(self._continue)  # after a poll
                     return
-                horizon = now + SLACK_S  # steps that fell due meanwhile join, a first step next
         self._arm()
 
 

@@ -247,7 +247,7 @@ def test_the_wheel_lets_the_loop_poll_between_batches():
         return step
 
     async def run() -> None:
-        wheel, due = timing.wheel(), asyncio.get_running_loop().time()
+        wheel, due = timing.wheel(), time.perf_counter()
         for i in range(200):
             wheel.add(due, busy_step(i))
         while len(order) < 201:
