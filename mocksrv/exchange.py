@@ -18,6 +18,7 @@ from .journal import SESSION_HEADER, Trace
 from .model import Turn
 from .scenarios import Selection
 from .services import Services
+from .store import Choice
 
 SCENARIO_HEADER = "X-Mock-Scenario"
 __all__ = ["SCENARIO_HEADER", "SESSION_HEADER", "Exchange"]
@@ -39,6 +40,7 @@ class Exchange:
     renders: Renders | None = None  # its rendered templates (cached.renders)
     info: ModelInfo | None = None  # the turn's catalog entry (limits.py): prompt caching and cost
     selection: Selection | None = None  # the scenario the request runs under (scenarios.py)
+    choice: Choice | None = None  # the fixture and reply chosen (store.py)
     stateful_usage: bool = False  # its usage depends on the prompt cache's state (prompt_cache.py)
     body_entry: Parsed | None = None  # the body's kept entry, whether or not the turn came from it
     answer_key: AnswerKey | None = None  # every input but the body (fast/answered.py), when kept

@@ -121,6 +121,7 @@ async def answer(ex: Exchange) -> web.StreamResponse:
             ex.repeatable = True  # (a turn parsed from headers too: the answer's key holds them)
             if ex.cached is not None:
                 ex.cached.decided = Decided(key, choice, shaped)
+    ex.choice = choice
     return await render_and_write(ex, plan, shaped)
 
 
@@ -164,9 +165,13 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
     turn = ex.turn
     assert turn is not None
     ex.dialect.screen(shaped[0])
-    await rate_limits.charge(
-        ex.services, ex.dialect, ex.trace, ex.selection, ex.credential, ex.session, shaped[1]
-    )
+    try:
+        await rate_limits.charge(
+            ex.services, ex.dialect, ex.trace, ex.selection, ex.credential, ex.session, shaped[1]
+        )
+    except MockError:  # refused: the retry gets the reply this request would have had
+        await ex.services.fixtures.give_back(ex.choice, ex.session)
+        raise
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     if ex.stateful_usage and ex.info is not None:
         completion = await prompt_cache.with_cache_usage(

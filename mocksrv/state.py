@@ -25,6 +25,9 @@ class StateStore(Protocol):
     async def advance(self, cursor: str) -> int:
         """Return the cursor's current position and move it one step (atomic)."""
 
+    async def give_back(self, cursor: str, position: int) -> None:
+        """Undo the advance() that returned `position`, unless the cursor moved on since (atomic)."""
+
     async def journal_add(self, entry: Journaled) -> int:
         """Append an entry; assigns (and returns) its id, increasing across every process."""
 
@@ -128,6 +131,10 @@ class MemoryStore:
         if len(self._cursors) > config.MAX_CURSORS:  # sessions come and go (a key per test): bounded
             self._cursors.popitem(last=False)
         return position
+
+    async def give_back(self, cursor: str, position: int) -> None:
+        if self._cursors.get(cursor) == position + 1:
+            self._cursors[cursor] = position
 
     async def journal_add(self, entry: Journaled) -> int:
         entry.id = next(self._ids)

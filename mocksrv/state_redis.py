@@ -28,7 +28,7 @@ from .journal import Journaled
 from .outage import Outage
 from .state_redis_connection import DEFAULT_PREFIX, connect, guarded
 from .state_redis_json import dumps, loads, text_of
-from .state_redis_scripts import ADVANCE, JOURNAL_ADD, RECORD_PUT, TALLY_ADD
+from .state_redis_scripts import ADVANCE, GIVE_BACK, JOURNAL_ADD, RECORD_PUT, TALLY_ADD
 
 STALE_WORKER_S = 600.0  # heartbeats older than this are deleted, not just hidden
 
@@ -46,6 +46,7 @@ class RedisStore:
         self.journal_limit = max(1, journal_limit)
         self._journal_add = client.register_script(JOURNAL_ADD)
         self._advance = client.register_script(ADVANCE)
+        self._give_back = client.register_script(GIVE_BACK)
         self._record_put = client.register_script(RECORD_PUT)
         self._tally_add = client.register_script(TALLY_ADD)
         self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
@@ -63,6 +64,10 @@ class RedisStore:
     async def advance(self, cursor: str) -> int:
         keys = [self.key("cursors"), self.key("cursors", "used"), self.key("cursors", "clock")]
         return int(await self._advance(keys=keys, args=[cursor, config.MAX_CURSORS]))
+
+    @guarded
+    async def give_back(self, cursor: str, position: int) -> None:
+        await self._give_back(keys=[self.key("cursors")], args=[cursor, position])
 
     @guarded
     async def journal_add(self, entry: Journaled) -> int:

@@ -23,6 +23,13 @@ redis.call('ZADD', KEYS[2], used, ARGV[1])
 return position
 """
 
+# Only the advance that returned ARGV[2] is undone: a later one keeps its reply.
+GIVE_BACK = """
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1') == tonumber(ARGV[2]) + 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+"""
+
 # The id and the list order agree.
 JOURNAL_ADD = """
 local id = redis.call('INCR', KEYS[2])

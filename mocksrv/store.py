@@ -19,6 +19,7 @@ class Choice:
     fixture: Fixture
     step_index: int
     step: Step
+    position: int | None = None  # the session's `replies` cursor it took (None: not sequenced)
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,20 @@ class FixtureStore:
         """The fixture's next reply for this session; None once a strict sequence ran out."""
         if not fixture.sequenced:
             return self._single(fixture)
-        position = await self.state.advance(f"replies\x1f{session}\x1f{fixture.id}")
+        position = await self.state.advance(_cursor(session, fixture))
         if fixture.once and position >= len(fixture.steps):
             return None
         index = min(position, len(fixture.steps) - 1)  # the last reply repeats
-        return Choice(fixture, index, fixture.steps[index])
+        return Choice(fixture, index, fixture.steps[index], position)
+
+    async def give_back(self, choice: Choice | None, session: str) -> None:
+        """A refused request used no reply: the session's next request gets this one again."""
+        if choice is not None and choice.position is not None:
+            await self.state.give_back(_cursor(session, choice.fixture), choice.position)
+
+
+def _cursor(session: str, fixture: Fixture) -> str:
+    return f"replies\x1f{session}\x1f{fixture.id}"
 
 
 def _first_match(turn: Turn, fixtures: list[Fixture]) -> Fixture | None:

@@ -22,12 +22,23 @@ scenarios:
   - name: azure
     limits: {tpm: 1000, rpm: derived}
 """
+COUNTDOWN = """
+fixtures:
+  - id: countdown
+    match: {last_user: {equals: "count down"}}
+    replies:
+      - {content: "four"}
+      - {content: "three"}
+      - {content: "two"}
+      - {content: "one"}
+"""
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory):
     folder: Path = tmp_path_factory.mktemp("limits")
     (folder / "limits.yaml").write_text(LIMITS)
+    (folder / "countdown.yaml").write_text(COUNTDOWN)
     with MockServer(ServerConfig(port=0, fixture_dirs=(folder,))) as server:
         yield server
 
@@ -97,6 +108,24 @@ def test_an_sdk_honouring_retry_after_succeeds_on_its_retry(live: MockServer, ke
     journal = httpx.get(live.url + "/_mock/requests").json()["requests"]
     statuses = [e["status"] for e in journal if e["scenario"] == "two-a-minute"][-2:]
     assert statuses == [429, 200]
+
+
+def test_a_refused_request_uses_no_reply_of_a_sequence(live: MockServer, key: str) -> None:
+    """A fixture's `replies` go one per answered request: the retry after a 429 gets the reply
+    the refused request would have had, not the one after it."""
+    near_window_end(live, 30)
+    client = openai_client(live, key, "two-a-minute")
+
+    def count_down() -> str | None:
+        messages = [{"role": "user", "content": "count down"}]
+        answer = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        return answer.choices[0].message.content
+
+    assert [count_down(), count_down()] == ["four", "three"]
+    with pytest.raises(openai.RateLimitError):
+        count_down()
+    httpx.post(live.url + "/_mock/clock", json={"advance_s": 31}).raise_for_status()
+    assert [count_down(), count_down()] == ["two", "one"]
 
 
 def test_anthropic_input_tokens_bucket(live: MockServer, key: str) -> None:

@@ -6,6 +6,12 @@ import pytest
 from redis_support import Mocksrv, RedisServer, find_redis_server
 
 LIMITS = "scenarios:\n  - {name: three-a-minute, limits: {rpm: 3}}\n"
+SEQUENCE = """
+fixtures:
+  - id: sequence
+    match: {last_user: {equals: "next please"}}
+    replies: [{content: "first"}, {content: "second"}, {content: "third"}, {content: "fourth"}, {content: "fifth"}]
+"""
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +29,7 @@ def pair(redis_server, tmp_path):
     folder = tmp_path / "limits"
     folder.mkdir()
     (folder / "limits.yaml").write_text(LIMITS)
+    (folder / "sequence.yaml").write_text(SEQUENCE)
     url = redis_server.url()  # one prefix: the same state for both
     servers = [Mocksrv(url, tmp_path, extra=("--fixtures", str(folder))).start() for _ in range(2)]
     try:
@@ -45,3 +52,20 @@ def test_two_processes_share_one_bucket_and_one_clock(pair) -> None:
     assert first.control("POST", "/clock", json={"advance_s": 31}).status == 200  # moves both
     again = second.chat("shared", scenario="three-a-minute")
     assert again.status == 200 and again.headers["x-ratelimit-remaining-requests"] == "2"
+
+
+def test_a_refused_request_gives_its_reply_back_in_the_shared_store(pair) -> None:
+    """The session's `replies` cursor lives in Redis: a 429 from either process moves it back."""
+    first, second = pair
+    now = first.control("GET", "/clock").json()["now"]
+    assert first.control("POST", "/clock", json={"advance_s": (60 - now % 60 - 30) % 60}).status == 200
+
+    def reply(server) -> str:
+        answer = server.chat("sequence", "next please", scenario="three-a-minute")
+        if answer.status != 200:
+            return str(answer.status)
+        return answer.json()["choices"][0]["message"]["content"]
+
+    assert [reply(first), reply(second), reply(first), reply(second)] == ["first", "second", "third", "429"]
+    assert first.control("POST", "/clock", json={"advance_s": 31}).status == 200
+    assert reply(second) == "fourth"
