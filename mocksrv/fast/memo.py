@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..catalog import Catalog
 from ..config import CACHE_LIMITS, CacheLimits
 from ..dialects.base import Dialect
 from ..model import Turn
@@ -36,9 +37,9 @@ class Parsed:
     body: Any  # after dialect.normalize
     kept: bool = True  # False: made for this request only (the pass-through, a large body, no body)
     valid: bool = False  # passed the request schema
-    turns_accepted: object | None = None  # the catalog under which it passed the cross-turn checks
+    turns_accepted: Catalog | None = None  # the catalog under which it passed the cross-turn checks
     turn: Turn | None = None  # dialect.parse's answer, when it read nothing but the body
-    catalog: object | None = None  # the model catalog `turn` was parsed under
+    catalog: Catalog | None = None  # the model catalog `turn` was parsed under
     decided: Decided | None = None  # how this body was last answered (decided.py)
     renders: Renders = field(default_factory=Renders)  # rendered.py's templates for that turn
     answered: Answered | None = None  # the last answer to this body, to write again (answered.py)

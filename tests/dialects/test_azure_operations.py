@@ -142,6 +142,29 @@ def test_v1_routes_take_the_deployment_in_the_body(server, key):
     assert legacy.usage.completion_tokens <= 5
 
 
+@pytest.mark.parametrize(
+    ("operation", "body"),
+    [
+        ("chat/completions", {"messages": [{"role": "user", "content": "hi"}]}),
+        ("embeddings", {"input": "hi"}),
+        ("completions", {"prompt": "hi"}),
+    ],
+)
+def test_a_v1_route_without_a_model_is_a_400(server, key, operation, body):
+    """A deployment route names the model in its path; a v1 route has only the body's `model`."""
+    refused = post(server, f"/v1/{operation}", body, **{"api-key": key})
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert "'model'" in error["message"] and error.get("param") == "model"
+    assert SCHEMAS.violations("azure/error", {"error": error}) == []
+    assert (
+        post(
+            server, f"/deployments/d/{operation}?api-version={VERSION}", body, **{"api-key": key}
+        ).status_code
+        == 200
+    )
+
+
 @pytest.mark.parametrize("operation", ["embeddings", "completions"])
 def test_credentials_and_azures_401_bodies(server, make_server, key, operation):
     body = {"input": "hi"} if operation == "embeddings" else {"prompt": "hi"}

@@ -82,6 +82,8 @@ class AzureDeployments(OpenAIChat):
         deployment = incoming.match_info.get("deployment")
         self._check_api_version(incoming.query.get("api-version"), v1=deployment is None)
         name = deployment if deployment is not None else str(incoming.body.get("model", ""))
+        if name == DEPLOYMENT_MODEL:  # a v1 route has no deployment: the body must name the model
+            raise MockError(ErrorKind.BAD_REQUEST, "Missing required parameter: 'model'.", param="model")
         # The operation's own parse sees the deployed model: embeddings take their size from it.
         deployed = self.catalog.deployment(name)
         if deployed is not None:
