@@ -100,8 +100,8 @@ async def answer(ex: Exchange) -> web.StreamResponse:
     """Plan, choose and shape (or recall how this body was answered), then render and write."""
     assert ex.turn is not None
     ex.stateful_usage = prompt_cache.applies(ex.dialect, ex.turn, ex.info)
-    if ex.stateful_usage:  # the usage depends on the prompt cache's state: never a remembered answer
-        ex.cached = ex.renders = None
+    if ex.stateful_usage:  # the usage depends on the prompt cache's state: no template holds it
+        ex.renders = None
     key = ex.decision_key()  # read first: what is decided below holds for this epoch
     # Counting limits change each answer's headers: nothing is answered from memory under them.
     counting = ex.services.scenarios.limits is not None
@@ -174,8 +174,12 @@ async def render_and_write(ex: Exchange, plan: Plan, shaped: Shaped) -> web.Stre
         raise
     completion = Completion(new_hex_id()[:29], int(time.time()), turn.model, *shaped)
     if ex.stateful_usage and ex.info is not None:
+        info, table = ex.info, ex.cached.renders if ex.cached is not None else None
+        points = rendered.kept(
+            table, ("cache points",), (turn, info), lambda: prompt_cache.points_for(ex.dialect, info, turn)
+        )
         completion = await prompt_cache.with_cache_usage(
-            ex.services.state, ex.dialect, ex.info, ex.session, turn, completion
+            ex.services.state, ex.dialect, info, ex.session, points, completion
         )
     line = None
     if ex.info is not None:

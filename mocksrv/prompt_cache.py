@@ -5,7 +5,8 @@ clock (so `POST /_mock/clock` expires entries). A prefix is cached once it reach
 `cache_min_tokens`: explicit breakpoints (Anthropic `cache_control`) or, for automatic caching
 (OpenAI, Gemini), every message boundary. The first request writes, a repeat within the TTL
 reads the longest prefix it shares, a changed prefix misses. Answers whose usage depends on
-this state are never remembered by the repeated-body caches (handler: `renders` dropped).
+this state are never written from a template (handler: `renders` dropped); how a body is
+answered and which prefixes it has are still kept with the body (they do not depend on it).
 """
 
 from __future__ import annotations
@@ -47,17 +48,29 @@ def automatic_points(turn: Turn, ttl_s: float) -> tuple[CachePoint, ...]:
     return tuple(points)
 
 
-async def with_cache_usage(
-    state: StateStore, dialect: Dialect, info: ModelInfo, session: str, turn: Turn, completion: Completion
-) -> Completion:
+def points_for(dialect: Dialect, info: ModelInfo, turn: Turn) -> tuple[CachePoint, ...]:
+    """The prefixes of this turn the model caches: long enough, the longest MAX_POINTS."""
     policy = dialect.prompt_caching
     assert policy is not None
     points = turn.extras.get("cache_points", ()) if policy.explicit else automatic_points(turn, policy.ttl_s)
-    points = [
+    return tuple(
         dataclasses.replace(p, tokens=min(p.tokens, turn.prompt_tokens))  # estimates may differ a little
         for p in points
         if p.tokens >= info.cache_min_tokens
-    ][-MAX_POINTS:]
+    )[-MAX_POINTS:]
+
+
+async def with_cache_usage(
+    state: StateStore,
+    dialect: Dialect,
+    info: ModelInfo,
+    session: str,
+    points: tuple[CachePoint, ...],
+    completion: Completion,
+) -> Completion:
+    """The completion, its usage telling what `points` (points_for) read from the cache and wrote."""
+    policy = dialect.prompt_caching
+    assert policy is not None
     if not points:
         return completion
     read, write, write_1h = await _use(state, policy, info, session, points)
@@ -68,7 +81,7 @@ async def with_cache_usage(
 
 
 async def _use(
-    state: StateStore, policy: PromptCaching, info: ModelInfo, session: str, points: list[CachePoint]
+    state: StateStore, policy: PromptCaching, info: ModelInfo, session: str, points: tuple[CachePoint, ...]
 ) -> tuple[int, int, int]:
     now = await clock.now(state)
     keys = [_key(session, info.id, p) for p in points]
