@@ -10,7 +10,12 @@ SEQUENCE = """
 fixtures:
   - id: sequence
     match: {last_user: {equals: "next please"}}
-    replies: [{content: "first"}, {content: "second"}, {content: "third"}, {content: "fourth"}, {content: "fifth"}]
+    replies:
+      - {content: "first"}
+      - {content: "second"}
+      - {content: "third"}
+      - {content: "fourth"}
+      - {content: "fifth"}
 """
 
 
