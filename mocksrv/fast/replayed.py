@@ -20,6 +20,11 @@ Bytes are answered this way only when all of this holds, else aiohttp gets them 
 - every on_response_prepare handler of the app is one whose headers never change (`steady`):
   what they set was taken once, when the bytes were learned.
 
+The values of tracing and correlation headers nothing in mocksrv reads (answered.py
+UNREAD_HEADERS: X-Request-Id, traceparent...) are cut out of the bytes a request is known by,
+so a gateway's requests, each with its own ids, are known too; each one's journal entry shows
+its own values. A request whose head holds such a header twice is known by its whole bytes.
+
 At most CacheLimits.replays requests are kept (oldest out first), each at most
 CacheLimits.body_max_bytes of body. `MOCKSRV_FAST_PATH=0` turns it off with the rest.
 """
@@ -27,12 +32,13 @@ CacheLimits.body_max_bytes of body. `MOCKSRV_FAST_PATH=0` turns it off with the 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable, Collection
 
 from aiohttp import web
 from aiohttp.http import HttpVersion11
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .. import ledger
@@ -46,13 +52,19 @@ from ..services import Services
 from ..sse import StreamOutcome
 from ..state import settled
 from . import prebuilt, rendered, seam
-from .answered import Answered
+from .answered import UNREAD_HEADERS, Answered
 from .arrival import ArrivalHandler
 from .bounded import BoundedTable
 from .memo import Parsed
 
 HEAD_MAX_BYTES = 8 * 1024  # of request line and headers, on top of the body's bound
 PrepareHandler = Callable[[web.Request, web.StreamResponse], object]
+# A header line whose value is cut out (matched on the lowered head; the value's span is kept).
+_UNREAD_LINE = re.compile(
+    rb"\r\n("
+    + b"|".join(map(re.escape, sorted(UNREAD_HEADERS, key=len, reverse=True)))
+    + rb"):[ \t]*([^\r\n]*)(?=\r\n)"
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,6 +81,8 @@ class Replay:
     raw_body: bytes
     session: str | None  # the trace's session, as the handler left it
     lines: bytes  # the trace lines, then what on_response_prepare handlers set
+    unread: tuple[bytes, ...] = ()  # the unread headers whose values were cut out, in order
+    unread_keys: tuple[str, ...] = ()  # the same, named as in `headers`
 
 
 class Replays:
@@ -87,9 +101,19 @@ class Replays:
         self._sightings: BoundedTable[int, bool] = BoundedTable(limits.replays)  # hashes of bytes
 
     def answer(self, protocol: ArrivalHandler, data: bytes) -> bool:
-        replay = self._table.get(data) if type(data) is bytes and len(data) <= self.max_bytes else None
+        if type(data) is not bytes or len(data) > self.max_bytes:
+            return False
+        replay, cut = self._table.get(data), None
+        if replay is None or replay.unread:  # (a cut key may equal the bytes of an empty value)
+            cut = unread_values(data)
+            replay = self._table.get(cut.key) if cut is not None else None
         if replay is None or not self._holds(replay) or not seam.idle(protocol):
             return False
+        headers = replay.headers
+        if replay.unread:  # the journal shows this request's own values
+            if cut is None or cut.names != replay.unread:
+                return False
+            headers = cut.applied_to(replay.headers, replay.unread_keys)
         transport = protocol.transport
         if transport is None or transport.get_write_buffer_size():  # aiohttp waits for the reader
             return False
@@ -109,7 +133,7 @@ class Replays:
             settled(ledger.post(services.state, trace, kept.line))
         transport.write(head + payload)
         seam.answered_aside(protocol)
-        record = entry(trace, replay.method, replay.path, 200, replay.headers, replay.url, self.capture)
+        record = entry(trace, replay.method, replay.path, 200, headers, replay.url, self.capture)
         journal_now(services, record)
         services.metrics.repeated["bytes"] += 1
         return True
@@ -133,7 +157,11 @@ class Replays:
         if not isinstance(protocol, ArrivalHandler) or not self.services.state.immediate:
             return
         data = protocol.last_read
-        if len(data) > self.max_bytes or not (data in self._table or self._seen_before(data)):
+        if len(data) > self.max_bytes:
+            return
+        cut = unread_values(data)
+        key = cut.key if cut is not None else data
+        if not (key in self._table or self._seen_before(key)):
             return
         if not _is_exactly(data, request, trace.raw_body):
             return
@@ -143,7 +171,7 @@ class Replays:
         if lines is None or signalled is None:
             return
         self._table.put(
-            data,
+            key,
             Replay(
                 dialect,
                 parsed,
@@ -155,6 +183,8 @@ class Replays:
                 trace.raw_body,
                 trace.session,
                 lines + signalled,
+                cut.names if cut is not None else (),
+                _keys_of(request.headers, cut.names) if cut is not None else (),
             ),
         )
 
@@ -178,6 +208,47 @@ class Replays:
 
 
 REPLAYS = web.AppKey("mocksrv.replays", Replays)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cut:
+    """A request's bytes with the values of its unread headers cut out, and those values."""
+
+    key: bytes
+    names: tuple[bytes, ...]  # lowered, in order
+    values: tuple[bytes, ...]
+
+    def applied_to(self, headers: CIMultiDictProxy[str], keys: tuple[str, ...]) -> CIMultiDictProxy[str]:
+        """The learned request's headers (`keys`: the unread ones' names there) with this
+        request's values, decoded as aiohttp decodes them."""
+        mine = CIMultiDict(headers)
+        for key, value in zip(keys, self.values, strict=True):
+            mine[key] = value.rstrip(b" \t").decode("utf-8", "surrogateescape")
+        return CIMultiDictProxy(mine)
+
+
+def _keys_of(headers: CIMultiDictProxy[str], names: tuple[bytes, ...]) -> tuple[str, ...]:
+    """How aiohttp named these (lowered) headers: the journal shows its names."""
+    named = {key.lower(): key for key in headers}
+    return tuple(named[name.decode()] for name in names)
+
+
+def unread_values(data: bytes) -> Cut | None:
+    """`data` with its unread headers' values cut out; None: it has none (or one twice)."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = list(_UNREAD_LINE.finditer(data[: end + 2].lower()))
+    names = tuple(line.group(1) for line in lines)
+    if not lines or len(set(names)) < len(names):
+        return None
+    pieces, values, start = [], [], 0
+    for line in lines:
+        pieces.append(data[start : line.start(2)])
+        values.append(data[line.start(2) : line.end(2)])
+        start = line.end(2)
+    pieces.append(data[start:])
+    return Cut(b"".join(pieces), names, tuple(values))
 
 
 def _payload(replay: Replay, completion: Completion, trace: Trace) -> bytes | None:
