@@ -165,6 +165,9 @@ class Replays:
             return
         if not _is_exactly(data, request, trace.raw_body):
             return
+        unread_keys = _keys_of(request.headers, cut.names) if cut is not None else ()
+        if unread_keys is None:
+            return
         protocol.at_boundary = True  # the parser took all of it: the next read starts a request
         lines = prebuilt.trace_lines(trace)
         signalled = self._signalled(request, dialect, kept.turn.stream)
@@ -184,7 +187,7 @@ class Replays:
                 trace.session,
                 lines + signalled,
                 cut.names if cut is not None else (),
-                _keys_of(request.headers, cut.names) if cut is not None else (),
+                unread_keys,
             ),
         )
 
@@ -227,10 +230,11 @@ class Cut:
         return CIMultiDictProxy(mine)
 
 
-def _keys_of(headers: CIMultiDictProxy[str], names: tuple[bytes, ...]) -> tuple[str, ...]:
-    """How aiohttp named these (lowered) headers: the journal shows its names."""
+def _keys_of(headers: CIMultiDictProxy[str], names: tuple[bytes, ...]) -> tuple[str, ...] | None:
+    """How aiohttp named these (lowered) headers, which the journal shows; None: one is not there."""
     named = {key.lower(): key for key in headers}
-    return tuple(named[name.decode()] for name in names)
+    keys = tuple(named.get(name.decode(), "") for name in names)
+    return keys if all(keys) else None
 
 
 def unread_values(data: bytes) -> Cut | None:
